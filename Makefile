@@ -1,0 +1,51 @@
+# Set-up, running and testing. Every target is idempotent: run it again and it reuses what exists.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: setup run test bench migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: HTML and accessibility checks will be skipped (and fail in CI)"; fi
+
+## setup: the virtual environment with the runtime requirements (shared by run and test)
+setup: $(VENV)/.runtime-installed
+
+## migrate: bring the database (SQLite under instance/ unless DATABASE_URL says otherwise) up to date
+migrate: setup
+	$(BIN)/flask --app wsgi db upgrade
+
+## demo: create the demo content and admin account (idempotent)
+demo: migrate
+	$(BIN)/flask --app wsgi demo
+
+## run: everything above, then serve on http://$(HOST):$(PORT)
+run: demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+## test: the whole suite (set TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL)
+test: $(VENV)/.dev-installed node_modules/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: the measurement scripts in bench/ (never part of test)
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

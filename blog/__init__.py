@@ -1,0 +1,86 @@
+"""A blog and newsletter engine for research groups.
+
+``create_app`` is the application factory; ``wsgi.py`` is the only module that
+calls it at import time.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from blog import config as config_module
+from blog.config import PROJECT_ROOT
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides settings read from the environment."""
+    settings = config_module.from_environment()
+    settings.update(config or {})
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_templates(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from blog.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to see that page."
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
+def register_blueprints(app: Flask) -> None:
+    from blog.accounts.views import bp as accounts
+    from blog.editor.views import bp as editor
+    from blog.embeds.views import bp as embeds
+    from blog.events.views import bp as events
+    from blog.feeds.views import bp as feeds
+    from blog.media.views import bp as media
+    from blog.newsletter.views import bp as newsletter
+    from blog.posts.views import bp as posts
+    from blog.site.views import bp as site
+
+    for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter):
+        app.register_blueprint(blueprint)
+
+
+def register_templates(app: Flask) -> None:
+    from blog.site.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from blog.core.security import register_security_headers
+    from blog.errors import register_error_handlers
+
+    register_security_headers(app)
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from blog.accounts.cli import users
+    from blog.demo import demo_command
+
+    app.cli.add_command(users)
+    app.cli.add_command(demo_command)

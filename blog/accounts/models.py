@@ -1,0 +1,79 @@
+"""People: staff accounts with roles (as in Ghost) and invitations."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blog.core.time import UTCDateTime, utcnow
+from blog.extensions import db
+
+
+class Role(str, enum.Enum):
+    """Roles in increasing power; each can do everything the ones before it can."""
+
+    CONTRIBUTOR = "contributor"  # writes drafts, cannot publish
+    AUTHOR = "author"  # publishes their own posts
+    EDITOR = "editor"  # publishes and edits anyone's posts, manages tags
+    ADMIN = "admin"  # also manages people and site settings
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: "Role") -> bool:
+        return self.rank >= other.rank
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    affiliation: Mapped[str] = mapped_column(String(255), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    role: Mapped[str] = mapped_column(String(20), default=Role.CONTRIBUTOR.value)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def can(self, role: Role) -> bool:
+        return self.active and self.role_enum.at_least(role)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive accounts
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Invitation(db.Model):
+    """A one-use link that lets a new person set a password; only a hash of its token is kept."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invited_by: Mapped[User | None] = relationship()
+
+    affects_public_pages = False
+
+    def usable(self, now: datetime) -> bool:
+        return self.accepted_at is None and now < self.expires_at

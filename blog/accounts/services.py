@@ -1,0 +1,213 @@
+"""Accounts: creating people, signing in, roles, invitations and password resets.
+
+Functions take the acting user as ``by`` and raise domain errors; they flush
+but never commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from limits import parse_many
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from blog.accounts.models import Invitation, Role, User
+from blog.core.slugs import unique_slug
+from blog.core.time import utcnow
+from blog.errors import NotAllowed, NotFound, ValidationFailed
+from blog.extensions import db, limiter
+
+MIN_PASSWORD_LENGTH = 10
+PASSWORD_RESET_MAX_AGE = 60 * 60 * 2
+# Checked against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def require_role(user: User | None, role: Role, action: str = "do that") -> None:
+    """:raise NotAllowed: unless ``user`` is signed in, active and has at least ``role``."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.can(role):
+        raise NotAllowed(f"Your role does not allow you to {action}.")
+
+
+def normalise_email(address: str) -> str:
+    """Syntax check and normalise (no DNS look-up); :raise ValidationFailed: when malformed."""
+    try:
+        result = validate_email((address or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(f"That email address is not valid: {exc}", field="email") from exc
+    return result.normalized.lower()
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.execute(db.select(User).where(User.email == email.lower())).scalar_one_or_none()
+
+
+def create_user(email: str, password: str | None, *, role: Role = Role.CONTRIBUTOR,
+                display_name: str = "", affiliation: str = "", bio: str = "") -> User:
+    """Create an account. ``password=None`` makes one that cannot sign in (a credited author).
+
+    :raise ValidationFailed: on a malformed or already registered email, or a short password.
+    """
+    email = normalise_email(email)
+    if user_by_email(email):
+        raise ValidationFailed("An account with that email address already exists.", field="email")
+    if password is not None:
+        _check_password(password)
+    name = display_name.strip() or email.split("@")[0]
+    user = User(
+        email=email,
+        password_hash=generate_password_hash(password) if password is not None else None,
+        display_name=name,
+        slug=unique_slug(User, name),
+        affiliation=affiliation.strip(),
+        bio=bio.strip(),
+        role=Role(role).value,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+
+
+class TooManyAttempts(ValidationFailed):
+    status_code = 429
+
+
+def _login_limits():
+    return parse_many(current_app.config["LOGIN_LIMITS"])
+
+
+def _check_login_rate(email: str, address: str) -> None:
+    """Count one attempt for the account and one for the address; refuse past the limits."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    strategy = limiter.limiter
+    keys = [("login-account", email), ("login-address", address)]
+    for limit in _login_limits():
+        for key in keys:
+            if not strategy.hit(limit, *key):
+                raise TooManyAttempts(
+                    "Too many sign-in attempts. Wait a few minutes and try again."
+                )
+
+
+def authenticate(email: str, password: str, *, address: str) -> User:
+    """The user whose email and password match.
+
+    :raise TooManyAttempts: past the per-account or per-address limit.
+    :raise ValidationFailed: with the same message for an unknown email and a wrong password.
+    """
+    email = (email or "").strip().lower()
+    _check_login_rate(email, address)
+    user = user_by_email(email)
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    if not check_password_hash(stored, password or "") or user is None or not user.active \
+            or not user.password_hash:
+        raise ValidationFailed("That email and password do not match an account.")
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(email: str, role: Role, *, by: User) -> tuple[Invitation, str]:
+    """Make an invitation; returns it with the secret token (only its hash is stored)."""
+    require_role(by, Role.ADMIN, "invite people")
+    email = normalise_email(email)
+    if user_by_email(email):
+        raise ValidationFailed("That person already has an account.", field="email")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        role=Role(role).value,
+        token_hash=_token_hash(token),
+        invited_by=by,
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, token
+
+
+def invitation_for(token: str) -> Invitation:
+    """:raise NotFound: for an unknown, used or expired token."""
+    invitation = db.session.execute(
+        db.select(Invitation).where(Invitation.token_hash == _token_hash(token or ""))
+    ).scalar_one_or_none()
+    if invitation is None or not invitation.usable(utcnow()):
+        raise NotFound("This invitation link is not valid: it may have been used or have expired.")
+    return invitation
+
+
+def accept_invitation(token: str, *, password: str, display_name: str, affiliation: str = "") -> User:
+    invitation = invitation_for(token)
+    user = create_user(invitation.email, password, role=Role(invitation.role),
+                       display_name=display_name, affiliation=affiliation)
+    invitation.accepted_at = utcnow()
+    return user
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def password_reset_token(user: User) -> str:
+    """A signed token that stops working after two hours or once the password changes."""
+    return _reset_serializer().dumps({"id": user.id, "pw": (user.password_hash or "")[-16:]})
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """:raise NotFound: for a bad, expired or already used token."""
+    try:
+        data = _reset_serializer().loads(token, max_age=PASSWORD_RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired) as exc:
+        raise NotFound("This password reset link is not valid or has expired.") from exc
+    user = db.session.get(User, data.get("id"))
+    if user is None or (user.password_hash or "")[-16:] != data.get("pw"):
+        raise NotFound("This password reset link is not valid or has expired.")
+    set_password(user, new_password)
+    return user
+
+
+def update_profile(user: User, *, by: User, display_name: str, affiliation: str, bio: str) -> None:
+    if by.id != user.id:
+        require_role(by, Role.ADMIN, "edit other people's profiles")
+    if not display_name.strip():
+        raise ValidationFailed("A display name is required.", field="display_name")
+    user.display_name = display_name.strip()
+    user.affiliation = affiliation.strip()
+    user.bio = bio.strip()
+
+
+def change_role(user: User, role: Role, *, by: User) -> None:
+    require_role(by, Role.ADMIN, "change roles")
+    if user.id == by.id and Role(role) != Role.ADMIN:
+        raise ValidationFailed("You cannot remove your own admin role.")
+    user.role = Role(role).value
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    require_role(by, Role.ADMIN, "suspend accounts")
+    if user.id == by.id:
+        raise ValidationFailed("You cannot suspend your own account.")
+    user.active = active
+
+
+def list_users() -> list[User]:
+    return list(db.session.execute(db.select(User).order_by(User.display_name)).scalars())

@@ -1,0 +1,169 @@
+"""Sign-in, invitations, profiles, password resets and the people admin."""
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlparse
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from blog.accounts import services
+from blog.accounts.forms import (AcceptInvitationForm, InviteForm, LoginForm, ProfileForm, RoleForm,
+                                 SetPasswordForm)
+from blog.accounts.models import Role, User
+from blog.errors import ValidationFailed
+from blog.extensions import db, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only paths on this site: a ``next=`` pointing elsewhere is ignored (no open redirect)."""
+    if not target:
+        return None
+    joined = urlparse(urljoin(request.host_url, target))
+    if joined.scheme not in ("http", "https") or joined.netloc != urlparse(request.host_url).netloc:
+        return None
+    if target.startswith(("//", "\\")) or "\\" in target:
+        return None
+    return joined.path + (f"?{joined.query}" if joined.query else "")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data,
+                                         address=request.remote_addr or "unknown")
+        except ValidationFailed as error:
+            form.password.errors.append(error.message)
+            status = error.status_code
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data) or url_for("editor.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are signed out.", "success")
+    return redirect(url_for("posts.home"))
+
+
+@bp.route("/admin/people", methods=["GET", "POST"])
+@login_required
+def people():
+    services.require_role(current_user, Role.ADMIN, "manage people")
+    form = InviteForm()
+    invitation_link = None
+    if form.validate_on_submit():
+        try:
+            invitation, token = services.invite(form.email.data, Role(form.role.data), by=current_user)
+        except ValidationFailed as error:
+            form.email.errors.append(error.message)
+        else:
+            db.session.commit()
+            invitation_link = url_for("accounts.accept_invitation", token=token, _external=True)
+            flash(f"Invitation made for {invitation.email}. Send them the link below.", "success")
+    return render_template("accounts/people.html", form=form, users=services.list_users(),
+                           invitation_link=invitation_link, role_form=RoleForm())
+
+
+@bp.post("/admin/people/<int:user_id>/role")
+@login_required
+def change_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            services.change_role(user, Role(form.role.data), by=current_user)
+        except ValidationFailed as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{user.display_name} is now {user.role}.", "success")
+    return redirect(url_for("accounts.people"))
+
+
+@bp.post("/admin/people/<int:user_id>/active")
+@login_required
+def toggle_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    try:
+        services.set_active(user, not user.active, by=current_user)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("accounts.people"))
+
+
+@bp.post("/admin/people/<int:user_id>/reset-link")
+@login_required
+def reset_link(user_id: int):
+    services.require_role(current_user, Role.ADMIN, "reset passwords")
+    user = db.get_or_404(User, user_id)
+    link = url_for("accounts.reset_password", token=services.password_reset_token(user), _external=True)
+    return render_template("accounts/reset_link.html", person=user, link=link)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = services.invitation_for(token)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, password=form.password.data,
+                                              display_name=form.display_name.data,
+                                              affiliation=form.affiliation.data or "")
+        except ValidationFailed as error:
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("editor.index"))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = services.reset_password(token, form.password.data)
+        db.session.commit()
+        login_user(user)
+        flash("Your password is changed.", "success")
+        return redirect(url_for("editor.index"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(current_user, by=current_user, display_name=form.display_name.data,
+                                affiliation=form.affiliation.data or "", bio=form.bio.data or "")
+        db.session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.get("/account/")
+def account_home():
+    if not current_user.is_authenticated:
+        abort(404)
+    return redirect(url_for("editor.index"))

@@ -1,0 +1,102 @@
+"""Settings, read once from environment variables, with safe defaults.
+
+Nothing else in the application reads ``os.environ``: every setting is a key
+of ``app.config`` and is documented in the README.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; start-up stops with this message."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(environ, name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _persistent_secret_key(instance: Path) -> str:
+    """Make a random key once and keep it under ``instance/`` so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environment(environ=None) -> dict:
+    """Build the configuration mapping from ``environ`` (``os.environ`` by default)."""
+    environ = os.environ if environ is None else environ
+    instance = Path(environ.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
+    production = environ.get("BLOG_ENV", "development") == "production"
+    site_url = (environ.get("SITE_URL") or "").rstrip("/")
+    secret_key = environ.get("SECRET_KEY") or ""
+    if production:
+        missing = [name for name, value in (("SITE_URL", site_url), ("SECRET_KEY", secret_key)) if not value]
+        if missing:
+            raise ConfigError(
+                "In production (BLOG_ENV=production) these settings are required: "
+                + ", ".join(missing)
+                + ". Set them in the environment before starting the server."
+            )
+    if not secret_key:
+        secret_key = _persistent_secret_key(instance)
+    if not site_url:
+        site_url = f"http://{environ.get('HOST', '127.0.0.1')}:{environ.get('PORT', '5000')}"
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'blog.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret_key,
+        "SITE_URL": site_url,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MEDIA_ROOT": environ.get("MEDIA_ROOT") or str(instance / "media"),
+        "MAIL_URL": environ.get("MAIL_URL") or "",
+        "MAIL_FOLDER": environ.get("MAIL_FOLDER") or str(instance / "mail"),
+        "MAIL_FROM": environ.get("MAIL_FROM") or "",
+        "MAX_UPLOAD_BYTES": _int(environ, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
+        "MAX_IMAGE_PIXELS": _int(environ, "MAX_IMAGE_PIXELS", 50_000_000),
+        "POSTS_PER_PAGE": _int(environ, "POSTS_PER_PAGE", 10),
+        "PAGE_CACHE_SECONDS": _int(environ, "PAGE_CACHE_SECONDS", 60),
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
+        "LOGIN_LIMITS": environ.get("LOGIN_LIMITS") or "5 per minute;30 per hour",
+        "INVITATION_DAYS": _int(environ, "INVITATION_DAYS", 7),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": site_url.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": site_url.startswith("https://"),
+        "PREFERRED_URL_SCHEME": "https" if site_url.startswith("https://") else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PROXY_FIX": _bool(environ.get("PROXY_FIX"), production),
+        "ALLOW_OEMBED_FETCH": _bool(environ.get("ALLOW_OEMBED_FETCH"), False),
+    }

@@ -1,0 +1,1 @@
+"""Pieces shared by every feature: sanitising, Markdown, time, HTTP caching, security headers."""

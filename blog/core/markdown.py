@@ -1,0 +1,164 @@
+"""The one Markdown pipeline: CommonMark plus tables, footnotes, strikethrough and attributes.
+
+``render_markdown`` turns an author's Markdown into clean HTML once, when a
+post (or event, or caption) is saved:
+
+1. markdown-it-py renders CommonMark with the plugins authors need;
+2. a blockquote whose last paragraph starts with a dash ("— Name") becomes a
+   pull quote: ``<figure class="pullquote"><blockquote>…</blockquote><figcaption>``;
+3. ``core.sanitize.clean_html`` keeps only the allowlist;
+4. block *directives* are expanded: a paragraph holding nothing but
+   ``[[kind:key]]`` (for example ``[[photo:3f2a9c]]`` or ``[[quote:hope-tweet]]``)
+   is replaced by the HTML that the feature registered for ``kind`` returns.
+
+Directive renderers build their HTML from templates with autoescaping, so
+they run after sanitising and may use attributes the allowlist does not need
+to grant to authors. A directive that cannot be resolved is left as its text,
+so nothing an author typed disappears.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html import unescape
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from blog.core.sanitize import clean_html
+
+DirectiveRenderer = Callable[[str], "Markup | str | None"]
+_directives: dict[str, DirectiveRenderer] = {}
+
+DIRECTIVE_PATTERN = re.compile(r"<p>\[\[([a-z][a-z0-9_-]*):([^\]\s<>\"']+)\]\]</p>")
+DIRECTIVE_IN_SOURCE = re.compile(r"^\[\[([a-z][a-z0-9_-]*):([^\]\s<>\"']+)\]\]\s*$", re.MULTILINE)
+ATTRIBUTION_DASHES = ("—", "–", "--")
+
+
+def register_directive(kind: str, renderer: DirectiveRenderer) -> None:
+    """Let a feature render ``[[kind:key]]`` blocks; ``renderer(key)`` returns HTML or None."""
+    _directives[kind] = renderer
+
+
+def directives_in(markdown_text: str) -> list[tuple[str, str]]:
+    """The ``(kind, key)`` pairs a Markdown text refers to, in order of appearance."""
+    return DIRECTIVE_IN_SOURCE.findall(markdown_text or "")
+
+
+def _build_parser() -> MarkdownIt:
+    md = (
+        MarkdownIt("commonmark", {"typographer": False, "linkify": False})
+        .enable(["table", "strikethrough"])
+        .use(footnote_plugin)
+        .use(attrs_plugin)
+        .use(attrs_block_plugin)
+    )
+    # Before inline parsing, so the dash can be removed from the raw attribution text.
+    md.core.ruler.after("block", "pull_quotes", _mark_pull_quotes)
+    md.add_render_rule("blockquote_open", _render_blockquote_open)
+    md.add_render_rule("blockquote_close", _render_blockquote_close)
+    md.add_render_rule("paragraph_open", _render_paragraph_open)
+    md.add_render_rule("paragraph_close", _render_paragraph_close)
+    return md
+
+
+def _mark_pull_quotes(state) -> None:
+    """Flag blockquotes whose last (not only) paragraph is an attribution line."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "blockquote_open":
+            continue
+        close = _matching_close(tokens, index)
+        level = token.level + 1
+        paragraphs = [
+            i for i in range(index + 1, close)
+            if tokens[i].type == "paragraph_open" and tokens[i].level == level
+        ]
+        if len(paragraphs) < 2:
+            continue
+        last = paragraphs[-1]
+        inline = tokens[last + 1]
+        content = inline.content.lstrip()
+        dash = next((d for d in ATTRIBUTION_DASHES if content.startswith(d)), None)
+        if dash is None:
+            continue
+        inline.content = content[len(dash):].strip()
+        for flagged in (token, tokens[close], tokens[last], tokens[last + 2]):
+            flagged.meta["pullquote"] = True
+
+
+def _matching_close(tokens, open_index: int) -> int:
+    depth = 0
+    for index in range(open_index, len(tokens)):
+        if tokens[index].type == "blockquote_open":
+            depth += 1
+        elif tokens[index].type == "blockquote_close":
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(tokens) - 1
+
+
+def _render_blockquote_open(self, tokens, idx, options, env):
+    prefix = '<figure class="pullquote">\n' if tokens[idx].meta.get("pullquote") else ""
+    return prefix + self.renderToken(tokens, idx, options, env)
+
+
+def _render_blockquote_close(self, tokens, idx, options, env):
+    if tokens[idx].meta.get("pullquote"):
+        return "</figure>\n"
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_paragraph_open(self, tokens, idx, options, env):
+    # The attribution is the figure's caption, outside the quoted words.
+    if tokens[idx].meta.get("pullquote"):
+        return "</blockquote>\n<figcaption>— "
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_paragraph_close(self, tokens, idx, options, env):
+    if tokens[idx].meta.get("pullquote"):
+        return "</figcaption>\n"
+    return self.renderToken(tokens, idx, options, env)
+
+
+_parser = _build_parser()
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to clean HTML, with directives expanded. Call on save, never on read."""
+    html = clean_html(_parser.render(text or ""))
+    return expand_directives(html)
+
+
+def expand_directives(html: str) -> str:
+    def replace(match: re.Match) -> str:
+        kind, key = match.group(1), match.group(2)
+        renderer = _directives.get(kind)
+        rendered = renderer(key) if renderer else None
+        return str(rendered) if rendered else match.group(0)
+
+    return DIRECTIVE_PATTERN.sub(replace, html)
+
+
+def render_inline(text: str) -> str:
+    """Inline Markdown only (for captions and credits): no blocks, same sanitising."""
+    return clean_html(_parser.renderInline(text or ""))
+
+
+def plain_text(html: str) -> str:
+    """Text of clean HTML, whitespace folded: for excerpts, descriptions and search."""
+    text = re.sub(r"<[^>]+>", " ", html or "")
+    return re.sub(r"\s+", " ", unescape(text)).strip()
+
+
+def excerpt_from(html: str, limit: int = 280) -> str:
+    """The first ``limit`` characters of the text, cut at a word boundary with an ellipsis."""
+    text = plain_text(html)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"

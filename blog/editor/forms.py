@@ -1,0 +1,23 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class PostForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField("Body (Markdown)")
+    slug = StringField("URL slug", validators=[Optional(), Length(max=120)],
+                       description="Made from the title when left empty.")
+    custom_excerpt = TextAreaField("Excerpt", validators=[Optional(), Length(max=600)],
+                                   description="Shown in lists and feeds; taken from the body when empty.")
+    tags = StringField("Tags", description="Separate tags with commas.")
+    authors = SelectMultipleField("Authors", coerce=int)
+    publish_at = StringField("Publish at", validators=[Optional()],
+                             description="Leave empty to publish now. Format: 2026-12-01 09:00, in the site's time zone.",
+                             render_kw={"type": "datetime-local"})
+    base_version = HiddenField()
+
+
+class TagForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField("Description")

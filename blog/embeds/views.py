@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("embeds", __name__, url_prefix="/embeds")

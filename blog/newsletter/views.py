@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")

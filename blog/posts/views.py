@@ -1,0 +1,82 @@
+"""Public pages for posts: home, post, tag, author, archive and secret previews."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from blog.core.cache import cached_page
+from blog.core.time import utcnow
+from blog.errors import ValidationFailed
+from blog.posts import services
+from blog.site.services import content_stamp
+
+bp = Blueprint("posts", __name__)
+
+
+def _page(*conditions):
+    try:
+        return services.page_of_posts(
+            *conditions,
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            before=request.args.get("before"),
+            after=request.args.get("after"),
+        )
+    except ValidationFailed:
+        abort(404)
+
+
+@bp.get("/")
+@cached_page(content_stamp)
+def home():
+    return render_template("posts/home.html", page=_page())
+
+
+@bp.get("/posts/<slug>")
+@cached_page(content_stamp)
+def post(slug: str):
+    """:raise 404: unless the post is visible; an old slug answers 301 to the new address."""
+    found, moved_to = services.visible_post_by_slug(slug)
+    if moved_to:
+        return redirect(url_for("posts.post", slug=moved_to), 301)
+    return render_template("posts/post.html", post=found, preview=False)
+
+
+@bp.get("/preview/<token>")
+def preview(token: str):
+    """A draft shown to anyone with the secret link; never indexed or cached."""
+    found = services.post_for_preview(token)
+    response = current_app.make_response(render_template("posts/post.html", post=found, preview=True))
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/tags/<slug>")
+@cached_page(content_stamp)
+def tag(slug: str):
+    found = services.tag_by_slug(slug)
+    return render_template("posts/tag.html", tag=found, page=_page(services.tag_condition(found)))
+
+
+@bp.get("/authors/<slug>")
+@cached_page(content_stamp)
+def author(slug: str):
+    person = services.author_by_slug(slug)
+    return render_template("posts/author.html", author=person,
+                           page=_page(services.author_condition(person)))
+
+
+@bp.get("/archive/")
+@cached_page(content_stamp)
+def archive():
+    years = services.archive_years()
+    return render_template("posts/archive.html", years=[(y, services.archive_months(y)) for y in years])
+
+
+@bp.get("/archive/<int:year>/")
+@bp.get("/archive/<int:year>/<int:month>/")
+@cached_page(content_stamp)
+def archive_period(year: int, month: int | None = None):
+    if not (1900 <= year <= utcnow().year + 1) or (month is not None and not 1 <= month <= 12):
+        abort(404)
+    page = _page(services.month_condition(year, month))
+    return render_template("posts/archive_period.html", year=year, month=month, page=page)

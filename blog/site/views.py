@@ -1,0 +1,118 @@
+"""Site-wide pages: about, settings, sitemap.xml and robots.txt."""
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_login import current_user, login_required
+from PIL import Image, UnidentifiedImageError
+
+from blog.accounts.models import Role
+from blog.accounts.services import require_role
+from blog.core.cache import cached_page
+from blog.core.time import utcnow
+from blog.errors import ValidationFailed
+from blog.extensions import db
+from blog.site import services, sitemap
+from blog.site.forms import SettingsForm
+
+bp = Blueprint("site", __name__)
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+@bp.get("/about")
+@cached_page(services.content_stamp)
+def about():
+    return render_template("site/about.html")
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    require_role(current_user, Role.ADMIN, "change site settings")
+    current = services.get_settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            services.update_settings(
+                by=current_user, site_name=form.site_name.data, tagline=form.tagline.data or "",
+                description=form.description.data or "", timezone=form.timezone.data.strip(),
+                footer_text=form.footer_text.data or "", about_markdown=form.about_markdown.data or "",
+                language=form.language.data or "en",
+            )
+            if form.logo.data:
+                services.set_logo_path(_store_logo(form.logo.data), by=current_user)
+        except ValidationFailed as error:
+            db.session.rollback()
+            getattr(form, error.field, form.site_name).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Settings saved.", "success")
+            return redirect(url_for("site.settings"))
+    return render_template("site/settings.html", form=form), 200 if request.method == "GET" else 400
+
+
+def _store_logo(upload) -> str:
+    """Re-encode the logo as PNG (which drops any metadata or hidden payload) under MEDIA_ROOT."""
+    data = upload.read(LOGO_MAX_BYTES + 1)
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationFailed("The logo must be smaller than 2 MB.", field="logo")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image.thumbnail((600, 600))
+            output = io.BytesIO()
+            image.convert("RGBA").save(output, "PNG")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValidationFailed("The logo is not an image this site can read.", field="logo") from exc
+    folder = Path(current_app.config["MEDIA_ROOT"]) / "site"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"logo-{secrets.token_hex(8)}.png"
+    (folder / name).write_bytes(output.getvalue())
+    return f"site/{name}"
+
+
+@bp.get("/site-media/<path:filename>")
+def site_media(filename: str):
+    response = send_from_directory(Path(current_app.config["MEDIA_ROOT"]) / "site", filename)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/robots.txt")
+def robots():
+    body = render_template("site/robots.txt", sitemap_url=current_app.config["SITE_URL"] + url_for("site.sitemap_xml"))
+    return current_app.response_class(body, mimetype="text/plain")
+
+
+def _xml(template: str, **context):
+    return current_app.response_class(render_template(template, **context), mimetype="application/xml")
+
+
+@bp.get("/sitemap.xml")
+@cached_page(services.content_stamp)
+def sitemap_xml():
+    now = utcnow()
+    if sitemap.needs_index(now):
+        children = [url_for("site.sitemap_pages")] + [
+            url_for("site.sitemap_posts", chunk=n) for n in range(sitemap.post_chunks())
+        ]
+        return _xml("site/sitemap_index.xml", children=children)
+    return _xml("site/sitemap.xml", entries=sitemap.page_entries() + sitemap.post_entries(now))
+
+
+@bp.get("/sitemap/pages.xml")
+@cached_page(services.content_stamp)
+def sitemap_pages():
+    return _xml("site/sitemap.xml", entries=sitemap.page_entries())
+
+
+@bp.get("/sitemap/posts-<int:chunk>.xml")
+@cached_page(services.content_stamp)
+def sitemap_posts(chunk: int):
+    if chunk >= sitemap.post_chunks():
+        abort(404)
+    return _xml("site/sitemap.xml", entries=sitemap.post_entries(utcnow(), chunk))
