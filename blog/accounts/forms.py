@@ -1,10 +1,11 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from blog.accounts.models import Role
 
-ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
 
 
 class LoginForm(FlaskForm):
