@@ -71,9 +71,11 @@ def register_templates(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from blog.core.cache import register_cache_defaults
     from blog.core.security import register_security_headers
     from blog.errors import register_error_handlers
 
+    register_cache_defaults(app)
     register_security_headers(app)
     register_error_handlers(app)
 

@@ -65,3 +65,13 @@ def public_cache_headers(response, tag: str, last_modified: datetime):
     response.headers["Cache-Control"] = f"public, max-age={seconds}, must-revalidate"
     response.vary.add("Cookie")
     return response
+
+
+def register_cache_defaults(app) -> None:
+    """Responses that did not choose a caching policy are never stored (forms, the editor)."""
+
+    @app.after_request
+    def default_no_store(response):
+        if "Cache-Control" not in response.headers and request.endpoint != "static":
+            response.headers["Cache-Control"] = "private, no-store"
+        return response

@@ -100,6 +100,8 @@ def _touch_content_stamp(session: Session, flush_context, instances) -> None:
         for obj in (*session.new, *session.dirty, *session.deleted)
     )
     if changed:
-        session.execute(
+        result = session.execute(
             update(SiteSettings).where(SiteSettings.id == SETTINGS_ID).values(content_changed_at=utcnow())
         )
+        if result.rowcount == 0 and session.get(SiteSettings, SETTINGS_ID) is None:
+            session.add(SiteSettings(id=SETTINGS_ID))  # first write on a fresh site
