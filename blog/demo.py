@@ -111,7 +111,9 @@ def create_demo_content() -> dict:
         ), by=admin)
         posts.publish_post(writeup, by=admin, at=datetime(2025, 3, 14, 10, 0, tzinfo=UTC))
     db.session.flush()
-    return {"admin": admin, "password": password, "authors": [okafor, hartley], "writeup": writeup}
+    created = {"admin": admin, "password": password, "authors": [okafor, hartley], "writeup": writeup}
+    # Features add their part of the demo here: each seed(created) is idempotent and flushes.
+    return created
 
 
 @click.command("demo")

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import difflib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, tuple_
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
-from blog.core.markdown import excerpt_from, render_markdown
+from blog.core.markdown import directives_in, excerpt_from, render_markdown
 from blog.core.slugs import make_slug, unique_slug
 from blog.core.time import UTC, utcnow
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
@@ -66,7 +66,6 @@ class PostInput:
     custom_excerpt: str | None = None
     tag_names: list[str] | None = None
     author_ids: list[int] | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def _apply_content(post: Post, data: PostInput, *, by: User) -> None:
@@ -88,6 +87,26 @@ def _apply_content(post: Post, data: PostInput, *, by: User) -> None:
     if data.author_ids is not None:
         _set_authors(post, data.author_ids, by=by)
     post.updated_at = utcnow()
+
+
+def rerender_posts_using(kind: str, key: str) -> int:
+    """Re-render every post whose Markdown holds ``[[kind:key]]`` (after that thing changed).
+
+    Directives are expanded when a post is rendered on save, so a feature whose
+    directive output changes (a photo's caption, a social-post snapshot) calls
+    this to bring the stored HTML of every post using it up to date. Returns the
+    number of posts re-rendered; revisions are not touched (the Markdown did not change).
+    """
+    needle = f"[[{kind}:{key}]]"
+    using = db.session.execute(db.select(Post).where(Post.body_markdown.contains(needle))).scalars()
+    count = 0
+    for post in using:
+        if (kind, key) in directives_in(post.body_markdown):
+            post.body_html = render_markdown(post.body_markdown)
+            post.excerpt = post.custom_excerpt or excerpt_from(post.body_html)
+            count += 1
+    db.session.flush()
+    return count
 
 
 def _set_slug(post: Post, wanted: str) -> None:
