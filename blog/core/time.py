@@ -80,4 +80,5 @@ def local_to_utc(naive_local: datetime, zone_name: str) -> datetime:
 
 
 def isoformat_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """RFC 3339 in UTC to the second (HTML's ``datetime`` allows at most milliseconds)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
