@@ -86,6 +86,7 @@ def from_environment(environ=None) -> dict:
         "POSTS_PER_PAGE": _int(environ, "POSTS_PER_PAGE", 10),
         "PAGE_CACHE_SECONDS": _int(environ, "PAGE_CACHE_SECONDS", 60),
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX") or "blog",
         "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
         "LOGIN_LIMITS": environ.get("LOGIN_LIMITS") or "5 per minute;30 per hour",
         "INVITATION_DAYS": _int(environ, "INVITATION_DAYS", 7),

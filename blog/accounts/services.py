@@ -97,7 +97,8 @@ def _check_login_rate(email: str, address: str) -> None:
     if not current_app.config["RATELIMIT_ENABLED"]:
         return
     strategy = limiter.limiter
-    keys = [("login-account", email), ("login-address", address)]
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    keys = [(prefix, "login-account", email), (prefix, "login-address", address)]
     for limit in _login_limits():
         for key in keys:
             if not strategy.hit(limit, *key):
