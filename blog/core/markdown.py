@@ -57,11 +57,21 @@ def _build_parser() -> MarkdownIt:
     )
     # Before inline parsing, so the dash can be removed from the raw attribution text.
     md.core.ruler.after("block", "pull_quotes", _mark_pull_quotes)
+    md.core.ruler.push("cell_alignment_classes", _alignment_as_class)
     md.add_render_rule("blockquote_open", _render_blockquote_open)
     md.add_render_rule("blockquote_close", _render_blockquote_close)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
     return md
+
+
+def _alignment_as_class(state) -> None:
+    """Table cells say their alignment with a class, not ``style``: the CSP allows no inline style."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", "")
+            if style.startswith("text-align:"):
+                token.attrSet("class", "align-" + style.split(":", 1)[1].strip())
 
 
 def _mark_pull_quotes(state) -> None:

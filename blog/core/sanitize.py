@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import bleach
-from bleach.css_sanitizer import CSSSanitizer
 from bleach.linkifier import Linker
 from markupsafe import Markup, escape
 
@@ -31,15 +30,12 @@ ALLOWED_ATTRIBUTES = {
     "del": COMMON_ATTRIBUTES + ["cite", "datetime"],
     "ins": COMMON_ATTRIBUTES + ["cite", "datetime"],
     "time": COMMON_ATTRIBUTES + ["datetime"],
-    "td": COMMON_ATTRIBUTES + ["colspan", "rowspan", "style"],
-    "th": COMMON_ATTRIBUTES + ["colspan", "rowspan", "scope", "style"],
+    "td": COMMON_ATTRIBUTES + ["colspan", "rowspan"],
+    "th": COMMON_ATTRIBUTES + ["colspan", "rowspan", "scope"],
     "ol": COMMON_ATTRIBUTES + ["start", "reversed", "type"],
     "li": COMMON_ATTRIBUTES + ["value"],
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
-
-# Tables from Markdown align cells with ``style="text-align: ..."``; that is the only CSS kept.
-_CSS = CSSSanitizer(allowed_css_properties=["text-align"])
 
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
@@ -47,7 +43,6 @@ _cleaner = bleach.Cleaner(
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    css_sanitizer=_CSS,
 )
 
 

@@ -20,6 +20,13 @@ def test_tables_footnotes_strikethrough_and_attributes():
     assert '<img src="/media/x.jpg" alt="Alt text" class="wide">' in html
 
 
+def test_table_alignment_is_a_class_because_the_csp_forbids_inline_style():
+    html = render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |\n")
+    assert '<th class="align-left">a</th>' in html and '<td class="align-right">2</td>' in html
+    assert "style=" not in html
+    assert "style=" not in render_markdown('<p style="color:red">x</p>')
+
+
 def test_blockquote_with_attribution_becomes_pull_quote_figure():
     html = render_markdown("> A sense of hope is essential.\n>\n> — Dr Jane Doe, *Uni*\n")
     assert html.startswith('<figure class="pullquote">\n<blockquote>\n<p>A sense of hope is essential.</p>\n'
