@@ -47,21 +47,36 @@ class EditConflict(DomainError):
         self.mine = mine
 
 
+HEADINGS = {
+    403: "You are not allowed to see this page",
+    404: "Page not found",
+    409: "Someone else saved this first",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+SERVER_ERROR_MESSAGE = ("The server hit an error it did not expect. Nothing you saved before this is lost; "
+                        "please try again in a moment.")
+
+
+def _error_page(status: int, heading: str | None, message: str):
+    heading = heading or HEADINGS.get(status, "That did not work")
+    return render_template("errors/error.html", heading=heading, message=message), status
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
-        return render_template("errors/domain.html", error=error), error.status_code
+        return _error_page(error.status_code, None, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code and error.code < 400 or request.path.startswith("/static/"):
             return error
-        template = f"errors/{error.code}.html" if error.code in (403, 404, 429) else "errors/generic.html"
-        return render_template(template, error=error), error.code
+        return _error_page(error.code, HEADINGS.get(error.code, error.name), error.description or "")
 
     @app.errorhandler(500)
     def server_error(error):
         # A failed request must not leave a half-done transaction for the next one.
         db.session.rollback()
-        return render_template("errors/500.html"), 500
+        return _error_page(500, None, SERVER_ERROR_MESSAGE)
