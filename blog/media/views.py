@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.core.markdown import register_directive
-from blog.errors import DomainError, NotAllowed
+from blog.errors import DomainError, NotAllowed, ValidationFailed
 from blog.extensions import db
 from blog.media import services
 from blog.media.storage import LocalStorage, get_storage
@@ -29,6 +29,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def _register_directives(state):
     register_directive("photo", services.photo_directive)
     register_directive("gallery", services.gallery_directive)
+    state.app.jinja_env.globals.update(render_photo_figure=services.render_photo_figure,
+                                       photo_url=services.photo_url)
 
 
 @bp.get("/photos/<name>")
@@ -63,22 +65,38 @@ def _json_error(error: DomainError):
     return jsonify(error=error.message), error.status_code
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+
+
 @bp.post("/upload")
 @login_required
 def upload():
-    """Upload one or more files (field ``file``); JSON answer. CSRF token in ``X-CSRFToken``."""
-    files = request.files.getlist("file")
-    if not files:
-        return jsonify(error="Choose a photo to upload."), 400
+    """Upload one or more files (field ``file``).
+
+    JSON for the editor's script (``Accept: application/json``, CSRF token in
+    ``X-CSRFToken``): 201 with the photos, or 400 with ``error``. A plain form
+    post (the library page without JavaScript) is redirected back with a message.
+    """
+    files = [f for f in request.files.getlist("file") if f.filename]
     uploaded = []
     try:
+        if not files:
+            raise ValidationFailed("Choose a photo to upload.")
         for storage_file in files:
             data = storage_file.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
             uploaded.append(services.store_photo(data, storage_file.filename or "photo", by=current_user))
     except DomainError as error:
-        return _json_error(error)
+        if _wants_json():
+            return _json_error(error)
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("media.library"))
     db.session.commit()
-    return jsonify(photos=[_photo_json(p) for p in uploaded]), 201
+    if _wants_json():
+        return jsonify(photos=[_photo_json(p) for p in uploaded]), 201
+    flash(f"Uploaded {len(uploaded)} photo(s). Add alt text to each before using it in a post.", "success")
+    return redirect(url_for("media.library"))
 
 
 @bp.post("/photos/<key>/details")
