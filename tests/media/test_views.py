@@ -208,7 +208,7 @@ def test_editor_page_lists_photos_with_their_fields_and_feature_choice(app, clie
     key = upload(client).get_json()["photos"][0]["key"]
     with app.app_context():
         post = make_post(db.session.get(User, author_id), published=False, body=f"[[photo:{key}]]")
-        post_id = post.id
+        post_id, version = post.id, post.version
     page = client.get(f"/editor/posts/{post_id}").data.decode()
     assert f'name="photo-{key}-alt"' in page and "Add alt text before publishing" in page
     assert f'<option value="{key}"' in page
