@@ -303,7 +303,6 @@
           bar.value = 100;
           state.textContent = "Uploaded";
           item.className = "upload-done";
-          answer.photos.forEach(addCard);
           resolve(answer.photos);
         } else {
           state.textContent = answer.error || "Upload failed (" + request.status + ")";
@@ -326,6 +325,7 @@
     Promise.all(list.map(uploadOne)).then(function (results) {
       var photos = [].concat.apply([], results);
       if (!photos.length) { return; }
+      photos.forEach(addCard); // in the order the files were chosen, like the text
       if (asGallery && photos.length > 1) {
         insertBlock("[[gallery:" + photos.map(function (p) { return p.key; }).join(",") + "]]");
       } else {
