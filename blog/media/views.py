@@ -78,6 +78,8 @@ def upload():
     ``X-CSRFToken``): 201 with the photos, or 400 with ``error``. A plain form
     post (the library page without JavaScript) is redirected back with a message.
     """
+    # Several files may come in one form post (the library); each is checked against the limit again.
+    request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"] * 20 + 1_048_576
     files = [f for f in request.files.getlist("file") if f.filename]
     uploaded = []
     try:

@@ -305,7 +305,8 @@
           item.className = "upload-done";
           resolve(answer.photos);
         } else {
-          state.textContent = answer.error || "Upload failed (" + request.status + ")";
+          state.textContent = answer.error ||
+            (request.status === 413 ? "Upload failed: the file is too large." : "Upload failed (" + request.status + ")");
           item.className = "upload-failed";
           resolve([]);
         }

@@ -195,3 +195,53 @@ def test_two_sessions_edit_one_post_and_the_second_save_gets_the_conflict_page(l
     other_context.close()
     with live_server.app.app_context():
         assert db.session.get(Post, post_id).body_markdown == "Text from the first session."
+
+
+def test_gallery_button_pasted_photo_and_social_button_contract(live_server, page):
+    with live_server.app.app_context():
+        author = make_user(Role.AUTHOR, email="gallery@example.org")
+        post = make_post(author, published=False, body="Intro.")
+        post_id = post.id
+    sign_in(page, live_server.url, "gallery@example.org")
+    page.goto(f"{live_server.url}/editor/posts/{post_id}")
+    page.get_by_label("Body (Markdown)").click()
+    page.keyboard.press("Control+End")
+
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Gallery").click()
+    chooser.value.set_files([
+        {"name": "left.jpg", "mimeType": "image/jpeg", "buffer": photo(900, 600, color=(10, 90, 10))},
+        {"name": "right.webp", "mimeType": "image/webp", "buffer": photo(900, 600, fmt="WEBP")},
+        {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo at all"},
+    ])
+    page.locator(".upload-failed", has_text="not a photo this site can read").wait_for()
+    page.wait_for_function("() => /\\[\\[gallery:[a-z0-9]+,[a-z0-9]+\\]\\]/.test(document.querySelector('#body').value)")
+    page.locator("#live-preview .gallery figure").nth(1).wait_for()
+
+    # A screenshot pasted from the clipboard is uploaded too.
+    page.evaluate("""(data) => {
+        const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+        document.querySelector('#body').dispatchEvent(
+            new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+    }""", base64.b64encode(photo(400, 300, fmt="PNG")).decode())
+    page.wait_for_function("() => /\\[\\[photo:[a-z0-9]+\\]\\]/.test(document.querySelector('#body').value)")
+    assert page.locator(".photo-card").count() == 3
+
+    # Other features hook in: paste handlers run first, and the social button fires an event.
+    page.evaluate("""() => {
+        window.socialEvents = 0;
+        document.addEventListener('blog:social-post', () => { window.socialEvents += 1; });
+        window.BlogEditor.onPaste((event) => {
+            if (event.clipboardData.getData('text/plain').startsWith('https://social.example/')) {
+                event.preventDefault();
+                window.BlogEditor.insertAtCursor('[[social:handled]]');
+            }
+        });
+    }""")
+    page.get_by_role("button", name="Social post").click()
+    assert page.evaluate("() => window.socialEvents") == 1
+    paste_html(page, "#body", "<p><b>ignored</b></p>", "https://social.example/post/1")
+    page.wait_for_function("() => document.querySelector('#body').value.includes('[[social:handled]]')")
+    assert "**ignored**" not in page.get_by_label("Body (Markdown)").input_value()

@@ -140,3 +140,10 @@ def test_photo_url_picks_a_variant_wide_enough(appctx):
     assert services.photo_url(stored, 1000) == f"/media/photos/{stored.variants['jpeg-1600']['name']}"
     assert services.photo_url(stored, 9999, fmt="webp").endswith(".webp")
     assert services.photo_url(stored, external=True).startswith("http://blog.test/media/photos/")
+
+
+def test_absolute_media_urls_for_feeds_and_email(appctx):
+    stored = services.store_photo(photo(), "a.jpg", by=make_user())
+    html = services.absolute_media_urls(str(services.render_photo_figure(stored)))
+    assert '="/media/' not in html and ", /media/" not in html
+    assert html.count("http://blog.test/media/photos/") == len(stored.file_names) + 1  # + the src
