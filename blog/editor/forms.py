@@ -5,7 +5,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 class PostForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    body = TextAreaField("Body (Markdown)")
+    body = TextAreaField("Body (Markdown)", description=(
+        "Drag photos here or paste them. A photo is [[photo:KEY]] on its own line, "
+        "a gallery [[gallery:KEY1,KEY2]]; the Photo and Gallery buttons insert them."))
     slug = StringField("URL slug", validators=[Optional(), Length(max=120)],
                        description="Made from the title when left empty.")
     custom_excerpt = TextAreaField("Excerpt", validators=[Optional(), Length(max=600)],
