@@ -34,6 +34,7 @@
   var autosaveTimer = null;
   var previewTimer = null;
   var retryTimer = null;
+  var pendingSave = null;     // the autosave request in flight, if any
   var lastSaved = currentText();
 
   // --- small helpers ----------------------------------------------------------------------
@@ -123,7 +124,8 @@
     saving = true;
     setStatus("Saving…", "saving");
     var payload = { title: text.title, body: text.body, base_version: baseInput ? baseInput.value : "" };
-    postJSON(form.dataset.autosaveUrl, payload, options).then(function (answer) {
+    pendingSave = postJSON(form.dataset.autosaveUrl, payload, options);
+    pendingSave.then(function (answer) {
       saving = false;
       if (answer.post_id) { adoptNewPost(answer); }
       lastSaved = text;
@@ -502,7 +504,15 @@
   textarea.addEventListener("input", changed);
   if (titleInput) { titleInput.addEventListener("input", changed); }
 
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
+    if (saving && !form.dataset.postId && pendingSave) {
+      // The first autosave is creating this post: submit to it once it exists, not make a second one.
+      event.preventDefault();
+      var submitter = event.submitter;
+      var again = function () { saving = false; form.requestSubmit(submitter || undefined); };
+      pendingSave.then(again, again);
+      return;
+    }
     submitting = true;
     backup(); // if the submission fails, the text is still here after a reload
   });
@@ -526,9 +536,9 @@
     firstChangeAt = Date.now();
     setStatus("Restored text kept in this browser; not saved to the server yet.", "pending");
     autosaveTimer = setTimeout(autosave, AUTOSAVE_IDLE_MS);
+    refreshPreview();
   } else {
     lastSaved = currentText();
   }
-  refreshPreview();
   showMissingAlt();
 }());

@@ -69,3 +69,5 @@ def test_editor_and_library_pass_axe(live_server, page, axe_source):
         result = page.evaluate("() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
         violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
         assert violations == [], path
+        page.wait_for_load_state("networkidle")  # the editor's first preview request
+    page.goto("about:blank")
