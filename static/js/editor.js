@@ -95,10 +95,44 @@
     try { entry = JSON.parse(localStorage.getItem(storageKey()) || "null"); } catch (e) { entry = null; }
     if (!entry || typeof entry.body !== "string") { return false; }
     if (sameText(entry, currentText())) { dropBackup(); return false; }
+    if (baseInput && entry.base_version && Number(entry.base_version) < Number(baseInput.value)) {
+      offerOlderCopy(entry); // someone saved since: show it beside the latest text, do not overwrite
+      return false;
+    }
     if (titleInput && entry.title) { titleInput.value = entry.title; }
     textarea.value = entry.body;
     if (baseInput && entry.base_version) { baseInput.value = entry.base_version; }
     return true;
+  }
+
+  function offerOlderCopy(entry) {
+    var box = document.createElement("div");
+    box.className = "callout local-copy";
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", "Text kept in this browser");
+    var note = document.createElement("p");
+    note.textContent = "This browser kept text you had not saved (" + clock(new Date(entry.at || Date.now())) +
+      "), written before the latest saved version. Copy what you need from it, or use it instead.";
+    var kept = document.createElement("textarea");
+    kept.readOnly = true;
+    kept.rows = 8;
+    kept.value = entry.body;
+    kept.setAttribute("aria-label", "Your unsaved text");
+    var use = document.createElement("button");
+    use.type = "button";
+    use.textContent = "Use this text instead";
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.textContent = "Discard it";
+    use.addEventListener("click", function () {
+      if (titleInput && entry.title) { titleInput.value = entry.title; }
+      textarea.value = entry.body;
+      box.remove();
+      changed();
+    });
+    discard.addEventListener("click", function () { dropBackup(); box.remove(); });
+    box.append(note, kept, use, " ", discard);
+    textarea.closest(".field").after(box);
   }
 
   // --- autosave ---------------------------------------------------------------------------

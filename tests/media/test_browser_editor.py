@@ -204,6 +204,10 @@ def test_two_sessions_edit_one_post_and_the_second_save_gets_the_conflict_page(l
     other.get_by_role("heading", name="Someone else saved this post first").wait_for()
     assert other.get_by_label("Saved text").input_value() == "Text from the first session."
     assert other.get_by_label("Your text").input_value() == "Text from the second session."
+    # Opening the latest version shows it, with the unsaved text offered beside it, not over it.
+    other.get_by_role("link", name="Open the saved version to merge your changes").click()
+    assert other.get_by_label("Body (Markdown)").input_value() == "Text from the first session."
+    assert other.get_by_label("Your unsaved text").input_value() == "Text from the second session."
     other_context.close()
     settle(page)
     with live_server.app.app_context():
