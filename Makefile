@@ -46,6 +46,7 @@ test: $(VENV)/.dev-installed node_modules/.installed
 ## bench: the measurement scripts in bench/ (never part of test)
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/photos.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
