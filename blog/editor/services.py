@@ -61,7 +61,14 @@ def pending_copy(post: Post, user: User) -> WorkingCopy | None:
     copy = working_copy(post, user)
     if copy is None or (copy.title, copy.body_markdown) == (post.title, post.body_markdown):
         return None
+    if post.created_at and copy.saved_at < post.created_at:
+        return None  # left by a deleted post whose id SQLite gave to this one
     return copy
+
+
+def discard_all_copies(post: Post) -> None:
+    """Before a post is deleted (SQLite does not enforce ON DELETE CASCADE unless asked to)."""
+    db.session.execute(db.delete(WorkingCopy).where(WorkingCopy.post_id == post.id))
 
 
 def discard_working_copy(post: Post, user: User) -> None:

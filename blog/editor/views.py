@@ -190,6 +190,7 @@ def _render_edit(form: PostForm, post: Post | None, status: int = 200):
         "editor/edit.html", form=form, post=post, photos=photos, feature_key=feature or "",
         feature_choices=choices, photo_url=media.photo_url, restored=restored,
         missing_alt=[p for p in photos if not p.alt_text],
+        preview_html=render_markdown(body),  # the first preview comes with the page, not a request
     ), status
 
 
@@ -264,6 +265,7 @@ def paste():
 def delete(post_id: int):
     post = db.get_or_404(Post, post_id)
     services.delete_post(post, by=current_user)
+    editing.discard_all_copies(post)
     db.session.commit()
     flash("Post deleted.", "success")
     return redirect(url_for("editor.index"))

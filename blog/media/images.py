@@ -137,7 +137,8 @@ def _to_output_mode(image: Image.Image) -> Image.Image:
     if image.mode in ("P", "PA", "LA") or "transparency" in image.info:
         return image.convert("RGBA")
     if image.mode.startswith("I;16") or image.mode == "I":
-        return image.point(lambda v: v / 256).convert("RGB") if image.mode == "I" else image.convert("RGB")
+        # 16-bit greyscale: scale to 8 bits rather than clipping everything above 255 to white.
+        return image.convert("I").point(lambda v: v * (1 / 256)).convert("L").convert("RGB")
     return image.convert("RGB")
 
 

@@ -231,7 +231,10 @@ def set_feature_photo(post, key: str | None, *, by: User) -> None:
     from blog.posts.services import require_edit
 
     require_edit(post, by)
-    photo = photo_by_key(key) if key else None
+    try:
+        photo = photo_by_key(key) if key else None
+    except NotFound:
+        raise ValidationFailed("The chosen feature photo does not exist any more.", field="title") from None
     if (photo.id if photo else None) != post.feature_photo_id:
         post.feature_photo = photo
         post.feature_photo_id = photo.id if photo else None

@@ -34,6 +34,7 @@
   var autosaveTimer = null;
   var previewTimer = null;
   var retryTimer = null;
+  var pendingSave = null;     // the autosave request in flight, if any
   var lastSaved = currentText();
 
   // --- small helpers ----------------------------------------------------------------------
@@ -94,10 +95,44 @@
     try { entry = JSON.parse(localStorage.getItem(storageKey()) || "null"); } catch (e) { entry = null; }
     if (!entry || typeof entry.body !== "string") { return false; }
     if (sameText(entry, currentText())) { dropBackup(); return false; }
+    if (baseInput && entry.base_version && Number(entry.base_version) < Number(baseInput.value)) {
+      offerOlderCopy(entry); // someone saved since: show it beside the latest text, do not overwrite
+      return false;
+    }
     if (titleInput && entry.title) { titleInput.value = entry.title; }
     textarea.value = entry.body;
     if (baseInput && entry.base_version) { baseInput.value = entry.base_version; }
     return true;
+  }
+
+  function offerOlderCopy(entry) {
+    var box = document.createElement("div");
+    box.className = "callout local-copy";
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", "Text kept in this browser");
+    var note = document.createElement("p");
+    note.textContent = "This browser kept text you had not saved (" + clock(new Date(entry.at || Date.now())) +
+      "), written before the latest saved version. Copy what you need from it, or use it instead.";
+    var kept = document.createElement("textarea");
+    kept.readOnly = true;
+    kept.rows = 8;
+    kept.value = entry.body;
+    kept.setAttribute("aria-label", "Your unsaved text");
+    var use = document.createElement("button");
+    use.type = "button";
+    use.textContent = "Use this text instead";
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.textContent = "Discard it";
+    use.addEventListener("click", function () {
+      if (titleInput && entry.title) { titleInput.value = entry.title; }
+      textarea.value = entry.body;
+      box.remove();
+      changed();
+    });
+    discard.addEventListener("click", function () { dropBackup(); box.remove(); });
+    box.append(note, kept, use, " ", discard);
+    textarea.closest(".field").after(box);
   }
 
   // --- autosave ---------------------------------------------------------------------------
@@ -123,7 +158,8 @@
     saving = true;
     setStatus("Saving…", "saving");
     var payload = { title: text.title, body: text.body, base_version: baseInput ? baseInput.value : "" };
-    postJSON(form.dataset.autosaveUrl, payload, options).then(function (answer) {
+    pendingSave = postJSON(form.dataset.autosaveUrl, payload, options);
+    pendingSave.then(function (answer) {
       saving = false;
       if (answer.post_id) { adoptNewPost(answer); }
       lastSaved = text;
@@ -502,7 +538,15 @@
   textarea.addEventListener("input", changed);
   if (titleInput) { titleInput.addEventListener("input", changed); }
 
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
+    if (saving && !form.dataset.postId && pendingSave) {
+      // The first autosave is creating this post: submit to it once it exists, not make a second one.
+      event.preventDefault();
+      var submitter = event.submitter;
+      var again = function () { saving = false; form.requestSubmit(submitter || undefined); };
+      pendingSave.then(again, again);
+      return;
+    }
     submitting = true;
     backup(); // if the submission fails, the text is still here after a reload
   });
@@ -526,9 +570,9 @@
     firstChangeAt = Date.now();
     setStatus("Restored text kept in this browser; not saved to the server yet.", "pending");
     autosaveTimer = setTimeout(autosave, AUTOSAVE_IDLE_MS);
+    refreshPreview();
   } else {
     lastSaved = currentText();
   }
-  refreshPreview();
   showMissingAlt();
 }());

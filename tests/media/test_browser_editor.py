@@ -23,6 +23,16 @@ def sign_in(page, url, email):
     page.wait_for_url(re.compile(r".*/(editor/?)?$"))
 
 
+def settle(page):
+    """Let the editor finish talking to the server (autosave, preview) before the test's teardown
+    empties the database, then leave the page so no timer starts another request."""
+    status = page.locator("#save-status")
+    if status.count() and "Not saved yet" in (status.text_content() or ""):
+        page.locator("#save-status", has_text="Saved at").wait_for()
+    page.wait_for_load_state("networkidle")
+    page.goto("about:blank")
+
+
 def drop_files(page, selector, files):
     """Drag files onto an element: the same events a person dropping files from the desktop fires."""
     payload = [{"name": name, "type": kind, "data": base64.b64encode(data).decode()} for name, kind, data in files]
@@ -130,6 +140,7 @@ def test_write_the_write_up_with_two_dragged_photos_then_read_it(live_server, pa
     first_img.scroll_into_view_if_needed()
     visitor.wait_for_function("() => document.querySelector('article figure img').naturalWidth > 0")
     reader.close()
+    settle(page)
     assert errors == []
 
 
@@ -165,6 +176,7 @@ def test_text_typed_offline_survives_a_reload(live_server, page):
     page.locator("#save-status", has_text="Saved at").wait_for()
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Saved.").wait_for()
+    settle(page)
     with live_server.app.app_context():
         assert db.session.get(Post, post_id).body_markdown.endswith("Typed with the network down.")
 
@@ -192,7 +204,12 @@ def test_two_sessions_edit_one_post_and_the_second_save_gets_the_conflict_page(l
     other.get_by_role("heading", name="Someone else saved this post first").wait_for()
     assert other.get_by_label("Saved text").input_value() == "Text from the first session."
     assert other.get_by_label("Your text").input_value() == "Text from the second session."
+    # Opening the latest version shows it, with the unsaved text offered beside it, not over it.
+    other.get_by_role("link", name="Open the saved version to merge your changes").click()
+    assert other.get_by_label("Body (Markdown)").input_value() == "Text from the first session."
+    assert other.get_by_label("Your unsaved text").input_value() == "Text from the second session."
     other_context.close()
+    settle(page)
     with live_server.app.app_context():
         assert db.session.get(Post, post_id).body_markdown == "Text from the first session."
 
@@ -245,3 +262,4 @@ def test_gallery_button_pasted_photo_and_social_button_contract(live_server, pag
     paste_html(page, "#body", "<p><b>ignored</b></p>", "https://social.example/post/1")
     page.wait_for_function("() => document.querySelector('#body').value.includes('[[social:handled]]')")
     assert "**ignored**" not in page.get_by_label("Body (Markdown)").input_value()
+    settle(page)

@@ -195,3 +195,26 @@ def test_large_jpegs_are_decoded_at_reduced_size(appctx, monkeypatch):
     assert requested == [(3000, 2000)]  # decoded at half size: still wider than the 2400 variant
     assert (stored.width, stored.height) == (6000, 4000)
     assert stored.variant_list("jpeg")[-1]["width"] == 2400
+
+
+def _encoded(image, fmt, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def test_unusual_colour_modes_are_converted_not_refused(appctx):
+    gradient = Image.linear_gradient("L").resize((600, 400))
+    sixteen_bit = gradient.convert("I").point(lambda v: v * 256).convert("I;16")
+    user = make_user()
+    for name, data in {
+        "scan.png": _encoded(sixteen_bit, "PNG"),
+        "print.jpg": _encoded(Image.new("CMYK", (600, 400), (0, 100, 200, 0)), "JPEG"),
+        "grey.png": _encoded(Image.new("LA", (600, 400), (100, 50)), "PNG"),
+        "palette.png": _encoded(Image.new("P", (600, 400), 3), "PNG", transparency=3),
+    }.items():
+        stored = services.store_photo(data, name, by=user)
+        image = open_variant(stored.variant_list("jpeg")[-1]["name"])
+        assert image.mode == "RGB" and image.size == (600, 400), name
+        if name == "scan.png":
+            assert 100 < image.getpixel((300, 200))[0] < 160  # mid-grey, not clipped to white
