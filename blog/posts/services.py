@@ -230,23 +230,22 @@ def publish_post(post: Post, *, by: User, at: datetime | None = None) -> Post:
     return post
 
 
-def unpublish_post(post: Post, *, by: User) -> Post:
+def _withdraw(post: Post, status: PostStatus, *, by: User) -> Post:
     if not can_publish(post, by):
-        raise NotAllowed("Your role does not allow you to unpublish this post.")
-    post.status = PostStatus.UNPUBLISHED.value
+        raise NotAllowed("Your role does not allow you to change this post's status.")
+    post.status = status.value
     post.updated_at = utcnow()
     post.version += 1
     return post
+
+
+def unpublish_post(post: Post, *, by: User) -> Post:
+    return _withdraw(post, PostStatus.UNPUBLISHED, by=by)
 
 
 def revert_to_draft(post: Post, *, by: User) -> Post:
     """Take a scheduled post back to draft (its time is kept as a suggestion)."""
-    if not can_publish(post, by):
-        raise NotAllowed("Your role does not allow you to change this post's status.")
-    post.status = PostStatus.DRAFT.value
-    post.updated_at = utcnow()
-    post.version += 1
-    return post
+    return _withdraw(post, PostStatus.DRAFT, by=by)
 
 
 def delete_post(post: Post, *, by: User) -> None:
