@@ -67,6 +67,20 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{escape(href)}">{escape(text)}</a>'
 
 
+def _split_trailing(url: str) -> tuple[str, str]:
+    """"https://a.org/x)." -> ("https://a.org/x", ")."): sentence punctuation is not part of an address."""
+    end = len(url)
+    while end > 0:
+        char = url[end - 1]
+        if char in ".,;:!?'\"":
+            end -= 1
+        elif char == ")" and url[:end].count("(") < url[:end].count(")"):
+            end -= 1
+        else:
+            break
+    return url[:end], url[end:]
+
+
 def _linkify_line(line: str, platform: str, author_handle: str) -> str:
     pattern = _TOKENS.get(platform, _TOKENS["other"])
     out: list[str] = []
@@ -74,7 +88,8 @@ def _linkify_line(line: str, platform: str, author_handle: str) -> str:
     for match in pattern.finditer(line):
         out.append(str(escape(line[position:match.start()])))
         if match["url"]:
-            out.append(str(escape(match["url"])))  # bleach's linkifier makes it a link below
+            address, trailing = _split_trailing(match["url"])
+            out.append(_link(address, address) + str(escape(trailing)))
         elif match.groupdict().get("user"):
             user = match["user"].rstrip(".")
             trailing = match["user"][len(user):]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -12,7 +13,8 @@ from blog.embeds.services import SnapshotInput
 from blog.errors import ValidationFailed
 
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
-PLATFORM_CHOICES = [(p.value, "Other site" if p is Platform.OTHER else PLATFORM_LABELS[p]) for p in Platform]
+PLATFORM_CHOICES = [SelectChoice(p.value, "Other site" if p is Platform.OTHER else PLATFORM_LABELS[p])
+                    for p in Platform]
 
 
 class SnapshotForm(FlaskForm):
@@ -36,7 +38,8 @@ class SnapshotForm(FlaskForm):
                       render_kw={"type": "url"}, description="Optional.")
     external_id = HiddenField()
     lang = HiddenField()
-    in_reply_to = SelectField("In reply to", choices=[("", "(not a reply)")], validate_choice=False)
+    in_reply_to = SelectField("In reply to", choices=[SelectChoice("", "(not a reply)")],
+                              validate_choice=False)
     attachments = TextAreaField("Photos it carried", validators=[Optional()], render_kw={"rows": 2},
                                 description="One description (alt text) per line.")
     key = StringField("Key", validators=[Optional(), Length(max=60)],
@@ -44,8 +47,9 @@ class SnapshotForm(FlaskForm):
     base_version = HiddenField()
 
     def set_reply_choices(self, snapshots, *, exclude_id: int | None = None) -> None:
-        self.in_reply_to.choices = [("", "(not a reply)")] + [
-            (s.key, f"{s.at_handle or s.display_name}: {s.summary}") for s in snapshots if s.id != exclude_id
+        self.in_reply_to.choices = [SelectChoice("", "(not a reply)")] + [
+            SelectChoice(s.key, f"{s.at_handle or s.display_name}: {s.summary}")
+            for s in snapshots if s.id != exclude_id
         ]
 
 

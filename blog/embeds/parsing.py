@@ -155,7 +155,9 @@ def parse_embed(html: str) -> ParsedPost:
         raise ValidationFailed("That embed code could not be read.", field="embed") from exc
     for executable in root.xpath("//script|//style|//noscript|//template|//svg"):
         executable.drop_tree()
-    for element in root.iter(lxml.html.HtmlElement):
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
         classes = set((element.get("class") or "").split())
         for css_class, platform in EMBED_CLASSES.items():
             if css_class in classes:
