@@ -151,6 +151,9 @@ def api_parse():
         if looks_like_embed(text):
             parsed = parse_embed(text)
             message = "Filled in from the embed code; the platform's script was left out. Check the time."
+        elif not text.lower().startswith(("http://", "https://")):
+            raise ValidationFailed("We could not recognise that as a post's address or embed code from X, "
+                                   "Mastodon or Bluesky; fill in the form by hand.")
         else:
             parsed = parse_post_url(text)
             message = "Paste the post's words and its time: the address tells only who posted it."
