@@ -14,7 +14,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blog.accounts.models import User
-from blog.core.time import UTCDateTime, utcnow
+from blog.core.time import UTC, UTCDateTime, utcnow
 from blog.extensions import db
 
 
@@ -94,6 +94,14 @@ class SocialPost(db.Model):
     @property
     def at_handle(self) -> str:
         return f"@{self.handle}" if self.handle else ""
+
+    @property
+    def posted_datetime_attr(self) -> str:
+        """The ``datetime`` attribute of the card's ``<time>``: a day, or UTC to the second."""
+        if self.posted_at is None:
+            return ""
+        moment = self.posted_at.astimezone(UTC)
+        return moment.strftime("%Y-%m-%d") if self.posted_date_only else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     @property
     def initials(self) -> str:
