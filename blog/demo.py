@@ -113,7 +113,11 @@ def create_demo_content() -> dict:
     db.session.flush()
     created = {"admin": admin, "password": password, "authors": [okafor, hartley], "writeup": writeup}
     # Features add their part of the demo here: each seed(created) is idempotent and flushes.
+    from blog.media.demo import seed as seed_media
+
+    seed_media(created)
     from blog.embeds.demo import seed as seed_embeds
+
     seed_embeds(created)
     return created
 

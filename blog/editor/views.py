@@ -4,17 +4,22 @@ Views parse the form, call ``blog.posts.services`` and commit once.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blog.accounts.models import Role
 from blog.accounts.services import list_users, require_role
-from blog.core.time import local_to_utc, to_local
+from blog.core.markdown import render_markdown
+from blog.core.time import isoformat_z, local_to_utc, to_local
+from blog.editor import services as editing
 from blog.editor.forms import PostForm, TagForm
-from blog.errors import EditConflict, NotAllowed, ValidationFailed
+from blog.editor.paste import html_to_markdown
+from blog.errors import DomainError, EditConflict, NotAllowed, ValidationFailed
 from blog.extensions import db
+from blog.media import services as media
 from blog.posts import services
 from blog.posts.models import Post, PostStatus, Tag
 from blog.site.services import get_settings
@@ -49,6 +54,12 @@ def _post_form(post: Post | None = None) -> PostForm:
             form.tags.data = ", ".join(t.name for t in post.tags)
             form.authors.data = [c.user_id for c in post.credits]
             form.base_version.data = str(post.version)
+            copy = editing.pending_copy(post, current_user)
+            if copy is not None:
+                # Autosaved text not yet saved into the post: the author continues from it.
+                form.title.data = copy.title or post.title
+                form.body.data = copy.body_markdown
+                form.base_version.data = str(copy.base_version)
             if post.published_at:
                 form.publish_at.data = to_local(post.published_at, get_settings().timezone).strftime("%Y-%m-%dT%H:%M")
         else:
@@ -97,6 +108,29 @@ def _apply_action(post: Post, action: str, form: PostForm) -> str:
     return "Saved."
 
 
+PHOTO_FIELD = re.compile(r"^photo-([a-z0-9]{4,16})-(alt|caption|credit)$")
+
+
+def _apply_photo_fields(post: Post) -> None:
+    """Alt text, captions and credits typed in the post form's photo panel (works without JS)."""
+    fields: dict[str, dict[str, str]] = {}
+    for name, value in request.form.items():
+        match = PHOTO_FIELD.match(name)
+        if match:
+            fields.setdefault(match.group(1), {})[match.group(2)] = value
+    for photo in media.photos_by_keys(list(fields)):
+        given = fields[photo.key]
+        changes = {
+            "alt_text": given.get("alt"), "caption": given.get("caption"), "credit": given.get("credit"),
+        }
+        current = {"alt_text": photo.alt_text, "caption": photo.caption_markdown, "credit": photo.credit}
+        changed = {k: v for k, v in changes.items() if v is not None and v.strip() != current[k]}
+        if changed:
+            media.update_photo(photo, by=current_user, **changed)
+    if "feature_photo" in request.form:
+        media.set_feature_photo(post, request.form.get("feature_photo") or None, by=current_user)
+
+
 def _save(form: PostForm, post: Post | None):
     action = request.form.get("action", "save")
     try:
@@ -105,6 +139,8 @@ def _save(form: PostForm, post: Post | None):
         else:
             base = int(form.base_version.data or 0)
             services.save_post(post, _input_from(form), by=current_user, base_version=base)
+        _apply_photo_fields(post)
+        editing.discard_working_copy(post, current_user)
         message = _apply_action(post, action, form)
     except EditConflict as conflict:
         db.session.rollback()
@@ -113,8 +149,8 @@ def _save(form: PostForm, post: Post | None):
         db.session.rollback()
         field = getattr(form, error.field or "", None) or form.title
         field.errors = list(field.errors) + [error.message]
-        return render_template("editor/edit.html", form=form, post=post if post and post.id else None), \
-            error.status_code
+        post = db.session.get(Post, post.id) if post is not None and post.id else None
+        return _render_edit(form, post, error.status_code)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("editor.edit", post_id=post.id))
@@ -126,7 +162,7 @@ def new():
     form = _post_form()
     if form.validate_on_submit():
         return _save(form, None)
-    return render_template("editor/edit.html", form=form, post=None), 400 if form.errors else 200
+    return _render_edit(form, None, 400 if form.errors else 200)
 
 
 @bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
@@ -136,7 +172,92 @@ def edit(post_id: int):
     form = _post_form(post)
     if form.validate_on_submit():
         return _save(form, post)
-    return render_template("editor/edit.html", form=form, post=post), 400 if form.errors else 200
+    return _render_edit(form, post, 400 if form.errors else 200)
+
+
+def _render_edit(form: PostForm, post: Post | None, status: int = 200):
+    """The writing page, with the photos of the text in the side panel and any restored autosave."""
+    body = form.body.data or ""
+    photos = media.photos_by_keys(media.photo_keys_in(body))
+    feature = request.form.get("feature_photo") if request.method == "POST" else (
+        post.feature_photo.key if post is not None and post.feature_photo else "")
+    choices = media.library(limit=60)
+    for photo in photos + media.photos_by_keys([feature] if feature else []):
+        if photo not in choices:
+            choices.append(photo)
+    restored = editing.pending_copy(post, current_user) if post is not None and request.method == "GET" else None
+    return render_template(
+        "editor/edit.html", form=form, post=post, photos=photos, feature_key=feature or "",
+        feature_choices=choices, photo_url=media.photo_url, restored=restored,
+        missing_alt=[p for p in photos if not p.alt_text],
+    ), status
+
+
+# --- the writing page's helpers for JavaScript (JSON in, JSON out; CSRF in X-CSRFToken) ----------
+
+def _json() -> dict:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+def _base_version(data: dict, post: Post) -> int:
+    try:
+        return int(data.get("base_version") or post.version)
+    except (TypeError, ValueError):
+        return post.version
+
+
+@bp.post("/posts/<int:post_id>/autosave")
+def autosave(post_id: int):
+    """Keep the author's text as a working copy; the post and its readers are not affected."""
+    post = db.get_or_404(Post, post_id)
+    data = _json()
+    try:
+        result = editing.autosave(post, by=current_user, title=str(data.get("title") or ""),
+                                  body=str(data.get("body") or ""), base_version=_base_version(data, post))
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error=error.message), error.status_code
+    db.session.commit()
+    return jsonify(saved_at=isoformat_z(result.copy.saved_at), conflict=result.conflict,
+                   revision_kept=result.revision_kept, version=post.version)
+
+
+@bp.post("/posts/new/autosave")
+def autosave_new():
+    """The first autosave of a new post creates its draft, so later ones have a post to belong to."""
+    require_role(current_user, Role.CONTRIBUTOR, "write posts")
+    data = _json()
+    title = str(data.get("title") or "").strip()
+    body = str(data.get("body") or "")
+    if not title and not body.strip():
+        return jsonify(error="Nothing to save yet."), 400
+    try:
+        post = services.create_post(services.PostInput(title=title or "Untitled draft", body_markdown=body),
+                                    by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error=error.message), error.status_code
+    db.session.commit()
+    return jsonify(post_id=post.id, version=post.version, saved_at=isoformat_z(post.updated_at),
+                   edit_url=url_for("editor.edit", post_id=post.id),
+                   autosave_url=url_for("editor.autosave", post_id=post.id),
+                   title=post.title), 201
+
+
+@bp.post("/preview")
+def live_preview():
+    """The body rendered through exactly the pipeline publishing uses."""
+    body = str(_json().get("body") or "")[:editing.MAX_BODY_CHARS]
+    photos = media.photos_by_keys(media.photo_keys_in(body))
+    return jsonify(html=render_markdown(body),
+                   missing_alt=[{"key": p.key, "name": p.label} for p in photos if not p.alt_text])
+
+
+@bp.post("/paste")
+def paste():
+    """Pasted rich text (HTML) as clean Markdown."""
+    return jsonify(markdown=html_to_markdown(str(_json().get("html") or "")))
 
 
 @bp.post("/posts/<int:post_id>/delete")

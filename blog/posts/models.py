@@ -79,12 +79,16 @@ class Post(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     preview_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # media: the photo shown above the post and in cards/feeds (added by 0002_media).
+    feature_photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photos.id", ondelete="SET NULL"), index=True)
 
     credits: Mapped[list[PostAuthor]] = relationship(
         order_by=PostAuthor.position, cascade="all, delete-orphan", lazy="selectin"
     )
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    feature_photo: Mapped["Photo | None"] = relationship(foreign_keys=[feature_photo_id])  # noqa: F821
 
     @property
     def authors(self) -> list[User]:
@@ -129,3 +133,8 @@ class SlugRedirect(db.Model):
 
     old_slug: Mapped[str] = mapped_column(String(140), primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+
+
+# Registered here so the mapper finds ``Photo`` (Post.feature_photo) and the editor's working copies.
+from blog.media.models import Photo  # noqa: E402,F401
+from blog.editor.models import WorkingCopy  # noqa: E402,F401

@@ -213,6 +213,9 @@ def publish_post(post: Post, *, by: User, at: datetime | None = None) -> Post:
     """
     if not can_publish(post, by):
         raise NotAllowed("Your role does not allow you to publish this post.")
+    from blog.media.services import require_alt_text  # media builds on posts: imported here
+
+    require_alt_text(post)
     now = utcnow()
     if at is not None and at.tzinfo is None:
         raise ValidationFailed("The publication time needs a time zone.", field="published_at")

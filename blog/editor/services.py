@@ -1,0 +1,71 @@
+"""Autosave: working copies that never flood the revision history or touch the live post."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from blog.accounts.models import User
+from blog.core.time import utcnow
+from blog.editor.models import WorkingCopy
+from blog.extensions import db
+from blog.posts.models import Post, PostRevision
+from blog.posts.services import MAX_TITLE_LENGTH, post_latest_revision, require_edit
+
+# While someone keeps typing, autosave keeps a revision at most this often.
+AUTOSAVE_REVISION_EVERY = timedelta(minutes=5)
+MAX_BODY_CHARS = 2_000_000
+
+
+@dataclass
+class AutosaveResult:
+    copy: WorkingCopy
+    conflict: bool  # someone saved the post since this text's base version
+    revision_kept: bool
+
+
+def working_copy(post: Post, user: User) -> WorkingCopy | None:
+    return db.session.get(WorkingCopy, (post.id, user.id))
+
+
+def autosave(post: Post, *, by: User, title: str, body: str, base_version: int,
+             now: datetime | None = None) -> AutosaveResult:
+    """Keep ``by``'s current text of ``post`` without changing the post.
+
+    A revision (reason "autosave") is kept at most every ``AUTOSAVE_REVISION_EVERY``,
+    and only when the text differs from the latest revision.
+    """
+    require_edit(post, by)
+    now = now or utcnow()
+    copy = working_copy(post, by)
+    if copy is None:
+        copy = WorkingCopy(post_id=post.id, user_id=by.id, revision_kept_at=now)
+        db.session.add(copy)
+    copy.title = (title or "")[:MAX_TITLE_LENGTH]
+    copy.body_markdown = (body or "")[:MAX_BODY_CHARS]
+    copy.base_version = base_version
+    copy.saved_at = now
+    kept = False
+    if copy.revision_kept_at is None or now - copy.revision_kept_at >= AUTOSAVE_REVISION_EVERY:
+        latest = post_latest_revision(post)
+        if latest is None or (latest.title, latest.body_markdown) != (copy.title, copy.body_markdown):
+            db.session.add(PostRevision(post_id=post.id, number=post.version, title=copy.title or post.title,
+                                        body_markdown=copy.body_markdown, reason="autosave", author_id=by.id))
+            kept = True
+        copy.revision_kept_at = now
+    db.session.flush()
+    return AutosaveResult(copy=copy, conflict=base_version != post.version, revision_kept=kept)
+
+
+def pending_copy(post: Post, user: User) -> WorkingCopy | None:
+    """The working copy to offer when ``user`` opens the post, if it holds unsaved text."""
+    copy = working_copy(post, user)
+    if copy is None or (copy.title, copy.body_markdown) == (post.title, post.body_markdown):
+        return None
+    return copy
+
+
+def discard_working_copy(post: Post, user: User) -> None:
+    copy = working_copy(post, user)
+    if copy is not None:
+        db.session.delete(copy)
+        db.session.flush()
