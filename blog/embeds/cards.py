@@ -23,8 +23,9 @@ from flask import render_template
 from markupsafe import Markup, escape
 
 from blog.core.sanitize import linkify_html
-from blog.embeds.models import Platform, SocialPost
+from blog.embeds.models import SocialPost
 from blog.extensions import db
+from blog.media.services import photo_url
 
 KIND = "social"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -165,9 +166,13 @@ def render_directive(value: str) -> Markup | None:
     if any(k not in found for k in keys):
         return None
     cards = conversation(keys, found)
-    return Markup(render_template("embeds/_thread.html", cards=cards, Platform=Platform).strip())
+    return _render(cards)
+
+
+def _render(cards) -> Markup:
+    return Markup(render_template("embeds/_thread.html", cards=cards, photo_url=photo_url).strip())
 
 
 def card_html(post: SocialPost) -> Markup:
     """One snapshot's card on its own (previews in the editor)."""
-    return Markup(render_template("embeds/_thread.html", cards=[(post, "post")], Platform=Platform).strip())
+    return _render([(post, "post")])

@@ -4,7 +4,8 @@ from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
 from blog.core.time import UTC, local_to_utc, to_local
@@ -42,6 +43,12 @@ class SnapshotForm(FlaskForm):
                               validate_choice=False)
     attachments = TextAreaField("Photos it carried", validators=[Optional()], render_kw={"rows": 2},
                                 description="One description (alt text) per line.")
+    attachment_files = MultipleFileField("Photo files", render_kw={"accept": "image/*"},
+                                         description="Optional: the photos themselves, in the order of "
+                                                     "the descriptions above.")
+    avatar = FileField("Avatar", render_kw={"accept": "image/*"},
+                       description="Optional: the author's picture (initials are shown without one).")
+    remove_avatar = BooleanField("Remove the avatar")
     key = StringField("Key", validators=[Optional(), Length(max=60)],
                       description="Used in the post as [[social:key]]; made from the handle when empty.")
     base_version = HiddenField()

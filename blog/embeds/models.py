@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from blog.accounts.models import User
 from blog.core.time import UTC, UTCDateTime, utcnow
 from blog.extensions import db
+from blog.media.models import Photo
 
 
 class Platform(str, enum.Enum):
@@ -35,6 +36,9 @@ PLATFORM_LABELS = {
     Platform.BLUESKY: "Bluesky",
     Platform.OTHER: "another site",
 }
+
+
+HONORIFICS = {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "sir", "dame", "rev"}
 
 
 class SocialPost(db.Model):
@@ -67,6 +71,8 @@ class SocialPost(db.Model):
     in_reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("social_posts.id", ondelete="SET NULL"), index=True
     )
+    # Uploaded through the photo pipeline (metadata stripped, served from this site); else initials.
+    avatar_photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -77,6 +83,7 @@ class SocialPost(db.Model):
         order_by="SocialPostAttachment.position", cascade="all, delete-orphan", lazy="selectin"
     )
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    avatar_photo: Mapped[Photo | None] = relationship(foreign_keys=[avatar_photo_id], lazy="selectin")
 
     @property
     def platform_enum(self) -> Platform:
@@ -105,8 +112,9 @@ class SocialPost(db.Model):
 
     @property
     def initials(self) -> str:
-        """Up to two letters for the avatar circle: "Ian Elliott" -> "IE"."""
-        words = [w for w in (self.display_name or self.handle or "?").replace("_", " ").split() if w[:1].isalnum()]
+        """Up to two letters for the avatar circle: "Dr Ian Elliott" -> "IE"."""
+        words = [w for w in (self.display_name or self.handle or "?").replace("_", " ").split()
+                 if w[:1].isalnum() and w.lower().rstrip(".") not in HONORIFICS]
         if not words:
             return "?"
         letters = words[0][:1] + (words[-1][:1] if len(words) > 1 else "")
@@ -122,7 +130,7 @@ class SocialPost(db.Model):
 
 
 class SocialPostAttachment(db.Model):
-    """A photo or video that came with the post, kept as its description (alt text)."""
+    """A photo that came with the post: its description (alt text), and the picture if uploaded."""
 
     __tablename__ = "social_post_attachments"
 
@@ -131,6 +139,10 @@ class SocialPostAttachment(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(20), default="photo")
     alt_text: Mapped[str] = mapped_column(Text, default="")
+    # The picture itself when the author uploaded it; without it the card names the photo by its alt text.
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="SET NULL"))
+
+    photo: Mapped[Photo | None] = relationship(lazy="selectin")
 
 
 class SocialPostRevision(db.Model):

@@ -20,6 +20,7 @@ from blog.embeds.cards import KEY_PATTERN, KIND, split_keys, text_to_html
 from blog.embeds.models import Platform, SocialPost, SocialPostAttachment, SocialPostRevision
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
+from blog.media.services import photo_by_key
 from blog.posts.models import Post
 from blog.posts.services import rerender_posts_using
 
@@ -48,7 +49,10 @@ class SnapshotInput:
     lang: str = ""
     platform_name: str = ""
     in_reply_to_key: str = ""
-    attachments: list[str] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)  # alt texts, in order
+    # Keys of uploaded photos (blog.media), aligned with ``attachments``; "" where there is none.
+    attachment_photo_keys: list[str] = field(default_factory=list)
+    avatar_photo_key: str = ""
     key: str = ""  # only used when creating; empty makes one from the handle
 
 
@@ -105,6 +109,16 @@ def _parent_for(post: SocialPost | None, key: str) -> SocialPost | None:
     return parent
 
 
+def _photo_or_none(key: str):
+    """The uploaded photo with ``key``; None for no key or a photo deleted since (restoring old versions)."""
+    if not key:
+        return None
+    try:
+        return photo_by_key(key)
+    except NotFound:
+        return None
+
+
 def _apply(post: SocialPost, data: SnapshotInput) -> None:
     try:
         platform = Platform(data.platform or "other")
@@ -147,7 +161,15 @@ def _apply(post: SocialPost, data: SnapshotInput) -> None:
     post.url = _clean_url(data.url)
     post.external_id = (data.external_id or "").strip()[:120]
     post.in_reply_to = _parent_for(post, data.in_reply_to_key)
-    post.attachments = [SocialPostAttachment(position=n, alt_text=alt) for n, alt in enumerate(attachments)]
+    photo_keys = list(data.attachment_photo_keys or [])
+    if len(photo_keys) > len(attachments):
+        raise ValidationFailed("Describe every attached photo (one line of alt text each).", field="attachments")
+    photo_keys += [""] * (len(attachments) - len(photo_keys))
+    post.attachments = [
+        SocialPostAttachment(position=n, alt_text=alt, photo=_photo_or_none(key))
+        for n, (alt, key) in enumerate(zip(attachments, photo_keys))
+    ]
+    post.avatar_photo = _photo_or_none(data.avatar_photo_key)
     post.updated_at = utcnow()
 
 
@@ -191,6 +213,8 @@ def snapshot_data(post: SocialPost) -> dict:
         "external_id": post.external_id,
         "in_reply_to_key": post.in_reply_to.key if post.in_reply_to else "",
         "attachments": [a.alt_text for a in post.attachments],
+        "attachment_photo_keys": [a.photo.key if a.photo else "" for a in post.attachments],
+        "avatar_photo_key": post.avatar_photo.key if post.avatar_photo else "",
     }
 
 

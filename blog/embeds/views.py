@@ -12,6 +12,7 @@ from blog.core.markdown import register_directive
 from blog.embeds import services
 from blog.embeds.cards import KIND, card_html, render_directive
 from blog.embeds.forms import SnapshotForm, fill_form, input_from_form, parsed_to_fields
+from blog.media.services import store_photo, update_photo
 from blog.embeds.models import SocialPost
 from blog.embeds.oembed import fetch_oembed
 from blog.embeds.parsing import looks_like_embed, parse_embed, parse_post_url
@@ -51,6 +52,32 @@ def _form(post: SocialPost | None = None, **kwargs) -> SnapshotForm:
     return form
 
 
+def _input(form: SnapshotForm, post: SocialPost | None = None) -> services.SnapshotInput:
+    """The form's values, with uploaded photos stored through the photo pipeline first."""
+    data = input_from_form(form, _zone())
+    data.avatar_photo_key = post.avatar_photo.key if post and post.avatar_photo else ""
+    if form.remove_avatar.data:
+        data.avatar_photo_key = ""
+    upload = form.avatar.data
+    if upload and getattr(upload, "filename", ""):
+        data.avatar_photo_key = store_photo(upload.read(), upload.filename, by=current_user).key
+    files = [f for f in (form.attachment_files.data or []) if getattr(f, "filename", "")]
+    if files:
+        if len(files) > len(data.attachments):
+            raise ValidationFailed("Write one line of description (alt text) for each photo file.",
+                                   field="attachments")
+        keys = []
+        for upload, alt in zip(files, data.attachments):
+            photo = store_photo(upload.read(), upload.filename, by=current_user)
+            update_photo(photo, by=current_user, alt_text=alt)
+            keys.append(photo.key)
+        data.attachment_photo_keys = keys
+    elif post is not None:
+        data.attachment_photo_keys = [a.photo.key if a.photo else "" for a in post.attachments][
+            :len(data.attachments)]
+    return data
+
+
 def _field_error(form: SnapshotForm, error: DomainError) -> None:
     name = error.field if error.field and hasattr(form, error.field) else "text"
     field = getattr(form, name)
@@ -68,7 +95,7 @@ def new():
     form = _form()
     if form.validate_on_submit():
         try:
-            post = services.create_snapshot(input_from_form(form, _zone()), by=current_user)
+            post = services.create_snapshot(_input(form), by=current_user)
         except (ValidationFailed, NotAllowed) as error:
             db.session.rollback()
             _field_error(form, error)
@@ -88,7 +115,7 @@ def edit(post_id: int):
     elif form.validate_on_submit():
         try:
             base = int(form.base_version.data or 0) or None
-            services.update_snapshot(post, input_from_form(form, _zone()), by=current_user,
+            services.update_snapshot(post, _input(form, post), by=current_user,
                                      base_version=base)
         except (ValidationFailed, NotAllowed, EditConflict) as error:
             db.session.rollback()
@@ -179,7 +206,7 @@ def api_create():
         first = next(iter(errors.values()), ["Check the form."])[0]
         return jsonify(error=first, fields=errors), 400
     try:
-        post = services.create_snapshot(input_from_form(form, _zone()), by=current_user)
+        post = services.create_snapshot(_input(form), by=current_user)
     except (ValidationFailed, NotAllowed) as error:
         db.session.rollback()
         return jsonify(error=error.message, field=error.field), error.status_code

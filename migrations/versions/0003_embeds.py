@@ -1,4 +1,4 @@
-"""embeds: social-post snapshots, their attachments and edit history
+"""embeds: social-post snapshots (avatars and attached photos via photos), their edit history
 
 Revision ID: 0003_embeds
 Revises: 0002_media
@@ -35,10 +35,13 @@ def upgrade():
         sa.Column("url", sa.String(length=500), nullable=False),
         sa.Column("external_id", sa.String(length=120), nullable=False),
         sa.Column("in_reply_to_id", sa.Integer(), nullable=True),
+        sa.Column("avatar_photo_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["avatar_photo_id"], ["photos.id"],
+                                name=op.f("fk_social_posts_avatar_photo_id_photos"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"],
                                 name=op.f("fk_social_posts_created_by_id_users"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["in_reply_to_id"], ["social_posts.id"],
@@ -56,6 +59,9 @@ def upgrade():
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("alt_text", sa.Text(), nullable=False),
+        sa.Column("photo_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["photo_id"], ["photos.id"],
+                                name=op.f("fk_social_post_attachments_photo_id_photos"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["social_post_id"], ["social_posts.id"],
                                 name=op.f("fk_social_post_attachments_social_post_id_social_posts"),
                                 ondelete="CASCADE"),

@@ -80,7 +80,7 @@ def test_pasting_x_embed_code_fills_the_form_and_publishes_a_self_contained_card
     assert card.locator("a.social-link").get_attribute("rel") == "nofollow noopener"
     # The initials avatar is drawn by the site's own stylesheet.
     assert visitor.evaluate(
-        "() => getComputedStyle(document.querySelector('.social-avatar'), '::before').content") == '"DL"'
+        "() => getComputedStyle(document.querySelector('.social-avatar'), '::before').content") == '"RL"'
     assert reader.cookies() == []
     reader.close()
     for url in editor_requests + reader_requests:

@@ -25,3 +25,4 @@ def test_demo_adds_four_quotes_after_the_hashtag_paragraph_once(client, runner, 
     assert roles == ["social-post", "social-reply", "social-reply"]
     assert body.get_text().count("Do we need peer support circles") == 1
     assert thread.select_one(".social-when").get_text() == "19h"
+    assert announcement.select_one(".social-avatar")["data-initials"] == "TR"

@@ -129,3 +129,37 @@ def test_public_page_shows_the_conversation_with_the_card_stylesheet(appctx, cli
     assert len(soup.select(".post-body .social-thread figure.social-post")) == 3
     assert soup.select_one(".post-body").get_text().count("Do we need peer support") == 1
     assert soup.select_one('link[rel="stylesheet"][href$="/static/css/cards.css"]') is not None
+
+
+def test_avatar_and_attached_photo_go_through_the_photo_pipeline(appctx, client):
+    import io
+
+    from tests.media.images import has_gps, phone_photo, photo
+
+    signed_in(client, Role.AUTHOR)
+    data = dict(FORM, attachments="The workshop room, chairs in a circle\n",
+                avatar=(io.BytesIO(phone_photo(400, 400)), "me.jpg"),
+                attachment_files=[(io.BytesIO(photo(800, 600)), "room.jpg")])
+    response = client.post("/embeds/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.data
+    post = db.session.execute(db.select(SocialPost)).scalar_one()
+    assert post.avatar_photo is not None and post.attachments[0].photo is not None
+    assert post.attachments[0].photo.alt_text == "The workshop room, chairs in a circle"
+    soup = BeautifulSoup(client.get(f"/embeds/{post.id}").data, "html.parser")
+    card = soup.select_one(".social-preview figure.social-post")
+    avatar = card.select_one("img.social-avatar")
+    assert avatar["src"].startswith("/media/photos/") and avatar["alt"] == ""
+    attached = card.select_one(".social-attachments img")
+    assert attached["alt"] == "The workshop room, chairs in a circle"
+    served = client.get(avatar["src"])
+    assert served.status_code == 200 and not has_gps(served.data)  # camera metadata stripped
+    # Saving again without new files keeps the photos; ticking "remove" drops the avatar.
+    keep = dict(FORM, attachments="The workshop room, chairs in a circle\n", base_version="1")
+    assert client.post(f"/embeds/{post.id}", data=keep).status_code == 302
+    db.session.expire_all()
+    post = db.session.get(SocialPost, post.id)
+    assert post.avatar_photo is not None and post.attachments[0].photo is not None
+    drop = dict(keep, base_version="2", remove_avatar="y")
+    assert client.post(f"/embeds/{post.id}", data=drop).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(SocialPost, post.id).avatar_photo is None
