@@ -269,7 +269,7 @@ def update_snapshot(post: SocialPost, data: SnapshotInput, *, by: User, base_ver
 
 
 def delete_snapshot(post: SocialPost, *, by: User) -> None:
-    """Editors delete snapshots that no post shows.
+    """Editors delete snapshots that no post shows; replies to it then show without it.
 
     :raise ValidationFailed: while a post still shows it (the card would turn back into text).
     """
@@ -279,8 +279,14 @@ def delete_snapshot(post: SocialPost, *, by: User) -> None:
         titles = ", ".join(f"“{p.title}”" for p in using[:3])
         raise ValidationFailed(f"This quote is shown in {len(using)} post(s) ({titles}); "
                                "remove it from them first.")
+    replies = list(db.session.execute(
+        db.select(SocialPost).where(SocialPost.in_reply_to_id == post.id)).scalars())
+    for reply in replies:  # they stand alone from now on; posts showing them lose the parent above
+        reply.in_reply_to = None
     db.session.delete(post)
     db.session.flush()
+    for reply in replies:
+        rerender_posts_showing(reply)
 
 
 def restore_revision(post: SocialPost, revision: SocialPostRevision, *, by: User) -> SocialPost:

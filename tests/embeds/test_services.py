@@ -243,3 +243,16 @@ def test_editing_a_snapshot_moves_the_public_content_stamp(appctx):
     services.update_snapshot(post, question(text="Changed"), by=author)
     db.session.commit()
     assert content_stamp() != before
+
+
+def test_deleting_a_parent_leaves_its_replies_standing_alone_in_posts(appctx):
+    author, editor = make_user(Role.AUTHOR), make_user(Role.EDITOR)
+    parent = services.create_snapshot(question(), by=author)
+    services.create_snapshot(reply("lind-1", "@netguard_lab yes"), by=author)
+    post = make_post(author, body="[[social:lind-1]]")
+    assert "Do we need" in post.body_html
+    services.delete_snapshot(parent, by=editor)
+    db.session.commit()
+    db.session.refresh(post)
+    assert "Do we need" not in post.body_html and "@netguard_lab" in post.body_html
+    assert services.snapshot_by_key("lind-1").in_reply_to is None
