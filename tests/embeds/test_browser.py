@@ -29,10 +29,14 @@ def paste(page, selector: str, text: str) -> None:
     page.locator(selector).press("Control+V")
 
 
-def test_pasting_x_embed_code_fills_the_form_and_publishes_a_self_contained_card(live_server, page, browser):
+@pytest.mark.parametrize("with_editor_script", [True, False], ids=["with-BlogEditor", "standalone"])
+def test_pasting_x_embed_code_fills_the_form_and_publishes_a_self_contained_card(live_server, page, browser,
+                                                                                 with_editor_script):
     with live_server.app.app_context():
         make_user(Role.AUTHOR, email="writer@example.org", name="Dr Writer")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    if not with_editor_script:  # social.js must work on the bare textarea too
+        page.route("**/static/js/editor.js", lambda route: route.abort())
     editor_requests = record_requests(page)
     sign_in(page, live_server.url, "writer@example.org")
     page.goto(live_server.url + "/editor/posts/new")
@@ -41,6 +45,7 @@ def test_pasting_x_embed_code_fills_the_form_and_publishes_a_self_contained_card
     body.fill("The day in people's words:\n\n")
     body.press("Control+End")
 
+    assert page.evaluate("() => Boolean(window.BlogEditor)") is with_editor_script
     paste(page, "textarea#body", samples.X_EMBED)
 
     dialog = page.get_by_role("dialog", name="Quote a social post")

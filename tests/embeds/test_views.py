@@ -163,3 +163,24 @@ def test_avatar_and_attached_photo_go_through_the_photo_pipeline(appctx, client)
     assert client.post(f"/embeds/{post.id}", data=drop).status_code == 302
     db.session.expire_all()
     assert db.session.get(SocialPost, post.id).avatar_photo is None
+
+
+def test_parse_endpoint_asks_the_platform_only_when_allowed(appctx, client, monkeypatch):
+    from blog.embeds import views
+    from blog.embeds.oembed import parse_oembed_response
+
+    asked = []
+
+    def fake_fetch(url):
+        asked.append(url)
+        return parse_oembed_response(url, samples.OEMBED_X)
+
+    monkeypatch.setattr(views, "fetch_oembed", fake_fetch)
+    signed_in(client, Role.AUTHOR)
+    url = "https://x.com/rosalind_phd/status/1900112233445566778"
+    off = client.post("/embeds/api/parse", data={"text": url}).get_json()
+    assert asked == [] and off["source"] == "url" and off["fields"]["text"] == ""
+    appctx.config["ALLOW_OEMBED_FETCH"] = True
+    on = client.post("/embeds/api/parse", data={"text": url}).get_json()
+    assert asked == [url] and on["source"] == "oembed"
+    assert on["fields"]["text"].startswith("Do we need peer support circles")
