@@ -89,7 +89,7 @@ def main() -> None:
         save_cards = best_of(args.runs, lambda: render_markdown(with_cards))
 
         # P posts each showing the first question's replies; the question is edited.
-        shown = [posts.create_post(posts.PostInput(title=f"Post {i}", body_markdown=f"Post {i}.\n\n{directives[0]}\n"),
+        shown = [posts.create_post(posts.PostInput(title=f"Post {i}", body_markdown=f"{directives[0]}\n"),
                                    by=author) for i in range(posts_count)]
         db.session.commit()
         question = services.snapshot_by_key("q0")
@@ -122,7 +122,8 @@ def main() -> None:
     client = app.test_client()
     counted = [0]
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *a, **k: counted.__setitem__(0, counted[0] + 1))
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda *a, **k: counted.__setitem__(0, counted[0] + 1))
 
     def page_cost(slug):
         counted[0] = 0

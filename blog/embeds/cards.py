@@ -96,7 +96,8 @@ def _linkify_line(line: str, platform: str, author_handle: str) -> str:
             trailing = match["user"][len(user):]
             domain = match.groupdict().get("domain")
             shown = "@" + user + (f"@{domain}" if domain else "")
-            out.append(_link(_mention_url(platform, user, domain, author_handle), shown) + str(escape(trailing)))
+            href = _mention_url(platform, user, domain, author_handle)
+            out.append(_link(href, shown) + str(escape(trailing)))
         else:
             out.append(_link(_hashtag_url(platform, match["tag"], author_handle), "#" + match["tag"]))
         position = match.end()

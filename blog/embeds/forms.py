@@ -5,7 +5,9 @@ from datetime import date, datetime
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField,
+)
 from wtforms.validators import Length, NumberRange, Optional
 
 from blog.core.time import UTC, local_to_utc, to_local
@@ -26,7 +28,8 @@ class SnapshotForm(FlaskForm):
                          description="As shown, e.g. @netguard_lab, or user@instance.social on Mastodon.")
     text = TextAreaField("What the post said", render_kw={"rows": 5})
     posted_at = StringField("Posted at", validators=[Optional()],
-                            description="In the site's time zone: 2025-03-12 14:05, or just the day 2025-03-12.")
+                            description="In the site's time zone: 2025-03-12 14:05, "
+                                        "or just the day 2025-03-12.")
     posted_label = StringField("Time as shown", validators=[Optional(), Length(max=60)],
                                description="When only a relative time is known, e.g. 19h.")
     like_count = IntegerField("Likes", validators=[Optional(), NumberRange(min=0)])
@@ -95,7 +98,8 @@ def input_from_form(form: SnapshotForm, zone_name: str) -> SnapshotInput:
         try:
             day = date.fromisoformat(read_on)
         except ValueError:
-            raise ValidationFailed(f"“{read_on}” is not a date; use 2025-03-13.", field="counts_read_on") from None
+            raise ValidationFailed(f"“{read_on}” is not a date; use 2025-03-13.",
+                                   field="counts_read_on") from None
         counts_read_at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     return SnapshotInput(
         platform=form.platform.data or Platform.OTHER.value,

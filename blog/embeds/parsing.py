@@ -42,10 +42,12 @@ MAX_PASTE = 100_000
 _X_STATUS = re.compile(r"^/(?P<handle>[A-Za-z0-9_]{1,15})/status(?:es)?/(?P<id>\d{1,25})(?:/|$)")
 _X_WEB_STATUS = re.compile(r"^/i/web/status/(?P<id>\d{1,25})(?:/|$)")
 _BSKY_POST = re.compile(r"^/profile/(?P<handle>[^/]+)/post/(?P<id>[A-Za-z0-9]+)/?$")
-_MASTODON_POST = re.compile(r"^/@(?P<user>[A-Za-z0-9_.-]+)(?:@(?P<domain>[A-Za-z0-9.-]+))?/(?P<id>\d{1,25})/?(?:embed/?)?$")
+_MASTODON_POST = re.compile(
+    r"^/@(?P<user>[A-Za-z0-9_.-]+)(?:@(?P<domain>[A-Za-z0-9.-]+))?/(?P<id>\d{1,25})/?(?:embed/?)?$")
 _MASTODON_STATUS = re.compile(r"^/users/(?P<user>[A-Za-z0-9_.-]+)/statuses/(?P<id>\d{1,25})/?$")
 _MASTODON_BYLINE = re.compile(r"@([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _ATTRIBUTION = re.compile(r"^\s*[—–-]+\s*(?P<name>.*?)\s*\(\s*@?(?P<handle>[^()\s]+)\s*\)\s*$", re.S)
+_EMBED_CLASS = re.compile(r"class\s*=\s*[\"'][^\"']*\b(twitter-tweet|mastodon-embed|bluesky-embed)\b")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+")
 _DATE_FORMATS = (
     "%B %d, %Y at %I:%M %p", "%b %d, %Y at %I:%M %p", "%B %d, %Y", "%b %d, %Y",
@@ -104,11 +106,13 @@ def parse_post_url(url: str) -> ParsedPost:
         if match:
             return ParsedPost(platform="x", external_id=match["id"],
                               url=f"https://x.com/i/web/status/{match['id']}", source="url")
-        raise ValidationFailed("That X/Twitter address is not a post (it should contain /status/).", field="url")
+        raise ValidationFailed("That X/Twitter address is not a post (it should contain /status/).",
+                               field="url")
     if host in BLUESKY_HOSTS:
         match = _BSKY_POST.match(path)
         if not match:
-            raise ValidationFailed("That Bluesky address is not a post (it should contain /post/).", field="url")
+            raise ValidationFailed("That Bluesky address is not a post (it should contain /post/).",
+                                   field="url")
         handle = match["handle"]
         return ParsedPost(platform="bluesky", handle="" if handle.startswith("did:") else handle,
                           external_id=match["id"],
@@ -139,7 +143,7 @@ def looks_like_post_url(text: str) -> bool:
 # --- embed code ------------------------------------------------------------------------------
 
 def looks_like_embed(text: str) -> bool:
-    return bool(re.search(r"class\s*=\s*[\"'][^\"']*\b(twitter-tweet|mastodon-embed|bluesky-embed)\b", text or ""))
+    return bool(_EMBED_CLASS.search(text or ""))
 
 
 def parse_embed(html: str) -> ParsedPost:

@@ -74,7 +74,8 @@ def _clean_handle(handle: str, platform: str) -> str:
 def _clean_url(url: str) -> str:
     url = (url or "").strip()
     if url and not url.lower().startswith(("https://", "http://")):
-        raise ValidationFailed("The post's address must start with https:// (or leave it empty).", field="url")
+        raise ValidationFailed("The post's address must start with https:// (or leave it empty).",
+                               field="url")
     if len(url) > 500:
         raise ValidationFailed("That address is too long.", field="url")
     return url
@@ -163,7 +164,8 @@ def _apply(post: SocialPost, data: SnapshotInput) -> None:
     post.in_reply_to = _parent_for(post, data.in_reply_to_key)
     photo_keys = list(data.attachment_photo_keys or [])
     if len(photo_keys) > len(attachments):
-        raise ValidationFailed("Describe every attached photo (one line of alt text each).", field="attachments")
+        raise ValidationFailed("Describe every attached photo (one line of alt text each).",
+                               field="attachments")
     photo_keys += [""] * (len(attachments) - len(photo_keys))
     post.attachments = [
         SocialPostAttachment(position=n, alt_text=alt, photo=_photo_or_none(key))

@@ -45,7 +45,8 @@ def upgrade():
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"],
                                 name=op.f("fk_social_posts_created_by_id_users"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["in_reply_to_id"], ["social_posts.id"],
-                                name=op.f("fk_social_posts_in_reply_to_id_social_posts"), ondelete="SET NULL"),
+                                name=op.f("fk_social_posts_in_reply_to_id_social_posts"),
+                                ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_social_posts")),
         sa.UniqueConstraint("key", name=op.f("uq_social_posts_key")),
     )
