@@ -6,6 +6,7 @@
  *   X, Mastodon or Bluesky offer into textarea#body opens the dialog, filled in by the server's parse
  *   endpoint. Registered through window.BlogEditor.onPaste when the editor script provides it,
  *   else as a paste listener of its own on the textarea.
+ * - Cancelling the dialog after a paste puts the pasted text in the body, as a plain paste would.
  * - Saving creates the snapshot and inserts [[social:KEY]] at the cursor, as a paragraph of its own.
  *   A reply saved right after a directive showing its parent (or a sibling reply) joins that
  *   directive: [[social:question,reply1,reply2]] shows the question once.
@@ -33,6 +34,7 @@
   var selection = null;
   var parents = {};  // key -> the key it replies to, for snapshots made on this page
   var started = false;
+  var pending = null;  // what was pasted, put in the body as it was if the dialog is cancelled
 
   function bodyArea() {
     var editor = window.BlogEditor;
@@ -59,7 +61,15 @@
     });
     dialog.addEventListener("close", function () {
       var area = bodyArea();
-      if (area) { area.focus(); }
+      if (area && pending !== null) {
+        // Cancelled after a paste: the author gets the pasted text, as a normal paste would give.
+        area.focus();
+        area.setSelectionRange(selection.start, selection.end);
+        replaceSelection(area, pending);
+      } else if (area) {
+        area.focus();
+      }
+      pending = null;
     });
     return dialog;
   }
@@ -81,6 +91,7 @@
       el.removeAttribute("aria-invalid");
     });
     if (!dialog.open) { dialog.showModal(); }
+    pending = pasted && selection ? pasted : null;
     if (pasted) {
       dialog.querySelector("#social-paste").value = pasted;
       fill(pasted);
@@ -141,6 +152,7 @@
       }
       parents[result.data.key] = result.data.in_reply_to_key || "";
       addReplyChoice(result.data.key, result.data.label);
+      pending = null;
       dialog.close();
       insert(result.data.key, result.data.in_reply_to_key || "");
     }).catch(function () {

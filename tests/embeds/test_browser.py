@@ -118,6 +118,19 @@ def test_a_conversation_built_in_the_dialog_shows_the_question_once(live_server,
         dialog.get_by_role("button", name="Save and insert").click()
         dialog.wait_for(state="hidden")
 
+    # A pasted post address opens the dialog; cancelling it gives the plain paste back.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    paste(page, "textarea#body", "https://bsky.app/profile/netguard.example.org/post/3lk2abcdxyz2a")
+    dialog = page.get_by_role("dialog", name="Quote a social post")
+    page.get_by_text("Paste the post's words and its time").wait_for()
+    assert dialog.get_by_label("Platform").input_value() == "bluesky"
+    assert dialog.get_by_label("Handle").input_value() == "@netguard.example.org"
+    dialog.get_by_role("button", name="Cancel").click()
+    dialog.wait_for(state="hidden")
+    assert body.input_value() == "Intro.https://bsky.app/profile/netguard.example.org/post/3lk2abcdxyz2a"
+    body.fill("Intro.")
+    body.press("Control+End")
+
     quote("netGUARD", "@netguard_lab", "Do we need peer support circles? #netGUARD")
     quote("Dr Rosa Lind", "@rosalind_phd", "@netguard_lab Yes, with care.",
           parent_label="@netguard_lab: Do we need peer support circles? #netGUARD", via_event=True)
