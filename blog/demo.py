@@ -116,6 +116,9 @@ def create_demo_content() -> dict:
     from blog.media.demo import seed as seed_media
 
     seed_media(created)
+    from blog.embeds.demo import seed as seed_embeds
+
+    seed_embeds(created)
     return created
 
 
