@@ -1,7 +1,8 @@
 /* Quote a social post from the post editor (blog/embeds).
  *
  * - The toolbar's button[data-action="social"] dispatches "blog:social-post" on document; the side
- *   panel's "Quote a social post" button does the same thing when there is no toolbar.
+ *   side panel's "Quote a social post" button (shown only when there is no such toolbar button)
+ *   opens the same dialog.
  * - Pasting a post's address (x.com, twitter.com, bsky.app, a Mastodon instance) or the embed code
  *   X, Mastodon or Bluesky offer into textarea#body opens the dialog, filled in by the server's parse
  *   endpoint. Registered through window.BlogEditor.onPaste when the editor script provides it,
@@ -224,6 +225,9 @@
   function start() {
     if (started) { return; }
     started = true;
+    // The side panel's button stands in only where the page has no toolbar button of its own.
+    side.querySelector(".social-open").hidden = Boolean(
+      document.querySelector('.editor-toolbar:not([hidden]) button[data-action="social"]'));
     var editor = window.BlogEditor;
     if (editor && typeof editor.onPaste === "function") {
       editor.onPaste(onPaste);

@@ -46,6 +46,8 @@ def test_pasting_x_embed_code_fills_the_form_and_publishes_a_self_contained_card
     body.press("Control+End")
 
     assert page.evaluate("() => Boolean(window.BlogEditor)") is with_editor_script
+    # One button to quote a post: the toolbar's, or the side panel's where there is no toolbar.
+    assert page.get_by_role("button", name="Quote a social post").is_visible() is not with_editor_script
     paste(page, "textarea#body", samples.X_EMBED)
 
     dialog = page.get_by_role("dialog", name="Quote a social post")
@@ -106,7 +108,7 @@ def test_a_conversation_built_in_the_dialog_shows_the_question_once(live_server,
         if via_event:  # what the editor toolbar's button does
             page.evaluate("() => document.dispatchEvent(new CustomEvent('blog:social-post'))")
         else:
-            page.get_by_role("button", name="Quote a social post").click()
+            page.get_by_role("button", name="Social post", exact=True).click()  # the toolbar's
         dialog = page.get_by_role("dialog", name="Quote a social post")
         dialog.wait_for()
         dialog.get_by_label("Author's name").fill(name)
