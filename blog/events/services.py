@@ -34,6 +34,7 @@ from blog.posts.models import Post, Tag
 
 MAX_TITLE_LENGTH = 300
 DATED = (Precision.TIME.value, Precision.DAY.value)
+RESERVED_SLUGS = {"past", "editor"}  # addresses under /events/ that are not events
 
 
 # --- permissions -----------------------------------------------------------------------------
@@ -186,7 +187,8 @@ def _apply(event: Event, data: EventInput, *, by: User) -> None:
         except ValueError:
             raise ValidationFailed("Unknown status.", field="status") from None
     if data.slug is not None or not event.slug:
-        event.slug = unique_slug(Event, data.slug or title, exclude_id=event.id)
+        event.slug = unique_slug(Event, data.slug or title, exclude_id=event.id,
+                                 taken=lambda s: s in RESERVED_SLUGS)
     if data.tag_names is not None:
         event.tags = posts.tags_from_names(data.tag_names, by=by)
     if data.people is not None:
@@ -251,8 +253,8 @@ def describe_changes(before: dict, after: dict) -> str:
     if before["online"] != after["online"]:
         parts.append("online link added" if after["online"] and not before["online"]
                      else "online link removed" if not after["online"] else "online link changed")
-    if before["status"] != after["status"]:
-        parts.append(STATUS_WORDS[after["status"]])
+    if before["status"] != after["status"] and not (parts and after["status"] == EventStatus.CONFIRMED.value):
+        parts.append(STATUS_WORDS[after["status"]])  # "confirmed" goes without saying after "date confirmed"
     if before["registration"] != after["registration"] and any(after["registration"]):
         parts.append("registration open" if not any(before["registration"]) else "registration details changed")
     if not parts and before["title"] != after["title"]:
@@ -378,6 +380,17 @@ def link_post_to_event(post: Post, event: Event | None, *, by: User) -> None:
     # Both pages show the link: move the public content stamp (the posts row is what readers see).
     post.updated_at = utcnow()
     db.session.flush()
+
+
+def link_event_from_form(post: Post, form, *, by: User) -> None:
+    """Apply the post editor's "Linked event" select (``event_id``; absent: leave the link alone)."""
+    if "event_id" not in form:
+        return
+    value = (form.get("event_id") or "").strip()
+    event = db.session.get(Event, int(value)) if value.isdigit() else None
+    if value and event is None:
+        raise ValidationFailed("The chosen event does not exist any more.", field="event_id")
+    link_post_to_event(post, event, by=by)
 
 
 def visible_writeups(event: Event, now: datetime | None = None) -> list[Post]:

@@ -142,7 +142,7 @@ def test_confirming_date_and_venue_records_one_change_and_moves_sequence(appctx)
                                          status="confirmed"), by=author)
     db.session.commit()
     assert event.sequence == sequence + 1
-    assert [c.summary for c in event.changes] == ["date confirmed, venue confirmed, confirmed"]
+    assert [c.summary for c in event.changes] == ["date confirmed, venue confirmed"]
     assert services.last_change(event).by_id == author.id
     assert services.display_line(event) == "Thursday 15 April 2027, 09:30–17:00 BST, Hamilton House, London"
 
