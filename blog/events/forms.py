@@ -1,28 +1,34 @@
 from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blog.events.models import EventStatus, Precision
 
-PRECISION_CHOICES = [
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+PRECISION_CHOICES = _choices([
     (Precision.TBA.value, "Not known yet (to be announced)"),
     (Precision.SEASON.value, "A season"),
     (Precision.MONTH.value, "A month"),
     (Precision.DAY.value, "A day or days (all day)"),
     (Precision.TIME.value, "Exact times"),
-]
-MONTH_CHOICES = [(0, "–")] + [(n, name) for n, name in enumerate(
+])
+MONTH_CHOICES = _choices([(0, "–")] + [(n, name) for n, name in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-     "November", "December"], start=1)]
-SEASON_CHOICES = [("", "–"), ("spring", "Spring (March–May)"), ("summer", "Summer (June–August)"),
-                  ("autumn", "Autumn (September–November)"), ("winter", "Winter (December–February)")]
-STATUS_CHOICES = [
+     "November", "December"], start=1)])
+SEASON_CHOICES = _choices([("", "–"), ("spring", "Spring (March–May)"), ("summer", "Summer (June–August)"),
+                           ("autumn", "Autumn (September–November)"), ("winter", "Winter (December–February)")])
+STATUS_CHOICES = _choices([
     (EventStatus.ANNOUNCED.value, "Announced (watch this space)"),
     (EventStatus.CONFIRMED.value, "Confirmed"),
     (EventStatus.POSTPONED.value, "Postponed"),
     (EventStatus.CANCELLED.value, "Cancelled"),
     (EventStatus.HELD.value, "Held"),
-]
+])
 
 
 class EventForm(FlaskForm):

@@ -237,9 +237,8 @@ def _form_for(event: Event | None) -> EventForm:
             form.timezone.data = get_settings().timezone
     if not current_user.can(Role.AUTHOR):
         # Contributors write announcements; confirming is for authors and editors.
-        form.status.choices = [c for c in form.status.choices if c[0] == EventStatus.ANNOUNCED.value] \
-            if event is None or event.status == EventStatus.ANNOUNCED.value else \
-            [c for c in form.status.choices if c[0] == event.status]
+        keep = EventStatus.ANNOUNCED.value if event is None else event.status
+        form.status.choices = [c for c in form.status.choices if c.value == keep]
     return form
 
 

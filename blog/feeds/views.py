@@ -25,10 +25,8 @@ CALENDAR_ITEMS = 500
 
 
 def _respond(body: bytes, mimetype: str):
-    response = current_app.response_class(body, mimetype=mimetype)
-    if mimetype != ICAL:
-        response.charset = "utf-8"
-    return response
+    content_type = mimetype if mimetype == ICAL else f"{mimetype}; charset=utf-8"
+    return current_app.response_class(body, content_type=content_type)
 
 
 def _newest(*conditions):
