@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from icalendar import Calendar, Event as VEvent, vText
 
-from blog.core.markdown import plain_text
+from blog.core.markdown import excerpt_from
 from blog.core.time import UTC
 from blog.events import services as events
 from blog.events.models import Event, EventStatus, Precision
@@ -62,7 +62,8 @@ def vevent(event: Event) -> VEvent:
     item.add("status", ICAL_STATUS[event.status])
     url = events.event_url(event)
     item.add("url", url)
-    description = "\n\n".join(p for p in (event.summary, plain_text(event.description_html),
+    # The start of the description only: calendars show a note, the page has the rest.
+    description = "\n\n".join(p for p in (event.summary, excerpt_from(event.description_html, 500),
                                           event.registration_note, url) if p)
     item.add("description", description)
     location = _location(event)
