@@ -13,7 +13,6 @@ from blog.accounts.models import Role
 from blog.accounts.services import list_users, require_role
 from blog.core.time import local_to_utc, to_local
 from blog.editor.forms import PostForm, TagForm
-from blog.events.services import link_event_from_form
 from blog.errors import EditConflict, NotAllowed, ValidationFailed
 from blog.extensions import db
 from blog.posts import services
@@ -84,6 +83,9 @@ def parse_publish_time(text: str | None) -> datetime | None:
 
 def _apply_action(post: Post, action: str, form: PostForm) -> str:
     """Carry out the button the author pressed after the save; returns the message to show."""
+    from blog.events.services import link_event_from_form  # events: the "Linked event" select
+
+    link_event_from_form(post, request.form, by=current_user)
     if action == "publish":
         services.publish_post(post, by=current_user, at=parse_publish_time(form.publish_at.data))
         if post.status == PostStatus.SCHEDULED.value:
@@ -106,7 +108,6 @@ def _save(form: PostForm, post: Post | None):
         else:
             base = int(form.base_version.data or 0)
             services.save_post(post, _input_from(form), by=current_user, base_version=base)
-        link_event_from_form(post, request.form, by=current_user)  # events: the "Linked event" select
         message = _apply_action(post, action, form)
     except EditConflict as conflict:
         db.session.rollback()
