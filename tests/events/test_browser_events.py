@@ -23,7 +23,9 @@ def test_watch_this_space_event_is_confirmed_and_readers_see_the_update(live_ser
 
     page.get_by_label("Title").fill("netGUARD Symposium")
     page.get_by_label("Summary").fill("Two days of findings. Watch this space!")
+    assert page.get_by_label("Season").is_hidden()  # only the fields the precision uses are shown
     page.get_by_label("How well is the date known?").select_option("season")
+    assert page.get_by_label("Season").is_visible() and page.get_by_label("Starts").is_hidden()
     page.get_by_label("Season").select_option("spring")
     page.get_by_label("Year").fill("2031")
     page.get_by_label("Town or city").fill("London")
