@@ -413,18 +413,36 @@ def _upcoming_filter(now: datetime):
                    or_(Event.over_at.is_(None), Event.over_at > now))
 
 
+def _upcoming_query(now: datetime, *, dated: bool):
+    query = db.select(Event).where(_upcoming_filter(now))
+    if dated:
+        return query.where(Event.precision.in_(DATED)).order_by(Event.sort_at.asc(), Event.id.asc())
+    return query.where(Event.precision.not_in(DATED)).order_by(
+        case((Event.sort_at.is_(None), 1), else_=0),
+        Event.sort_at.asc(), Event.over_at.asc(), Event.id.asc(),  # narrower period first on a tie
+    )
+
+
+def upcoming_dated(*, limit: int | None = None, now: datetime | None = None) -> list[Event]:
+    """Published events known to the day and not over yet, soonest first."""
+    query = _upcoming_query(now or utcnow(), dated=True)
+    return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
+
+
+def upcoming_teasers(*, limit: int | None = None, now: datetime | None = None) -> list[Event]:
+    """"Watch this space": a month, then a season, soonest first; to be announced last."""
+    query = _upcoming_query(now or utcnow(), dated=False)
+    return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
+
+
 def upcoming_events(*, limit: int | None = None, now: datetime | None = None) -> list[Event]:
     """Published events not yet over: dated ones soonest first, then "watch this space" teasers
     (month, then season, soonest first; to-be-announced last)."""
     now = now or utcnow()
-    query = db.select(Event).where(_upcoming_filter(now)).order_by(
-        case((Event.precision.in_(DATED), 0), else_=1),
-        case((Event.sort_at.is_(None), 1), else_=0),
-        Event.sort_at.asc(), Event.over_at.asc(), Event.id.asc(),  # narrower period first on a tie
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.execute(query).scalars())
+    dated = upcoming_dated(limit=limit, now=now)
+    if limit is not None and len(dated) >= limit:
+        return dated
+    return dated + upcoming_teasers(limit=None if limit is None else limit - len(dated), now=now)
 
 
 def past_events(*, year: int | None = None, limit: int | None = None,

@@ -26,7 +26,8 @@ from blog.site.services import get_settings
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
-PAST_PAGE_LIMIT = 200
+PAST_PAGE_LIMIT = 100
+UPCOMING_PAGE_LIMIT = 100  # of each kind; the calendar and feed follow the rest
 LOCAL_TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -60,10 +61,11 @@ sitemap.register_source(_sitemap_entries)
 @bp.get("/")
 @cached_page(services.events_stamp)
 def index():
-    upcoming = services.upcoming_events()
-    dated = [e for e in upcoming if e.is_dated]
-    teasers = [e for e in upcoming if not e.is_dated]
-    return render_template("events/index.html", dated=dated, teasers=teasers)
+    dated = services.upcoming_dated(limit=UPCOMING_PAGE_LIMIT + 1)
+    teasers = services.upcoming_teasers(limit=UPCOMING_PAGE_LIMIT + 1)
+    more = len(dated) > UPCOMING_PAGE_LIMIT or len(teasers) > UPCOMING_PAGE_LIMIT
+    return render_template("events/index.html", dated=dated[:UPCOMING_PAGE_LIMIT],
+                           teasers=teasers[:UPCOMING_PAGE_LIMIT], more=more)
 
 
 @bp.get("/past")

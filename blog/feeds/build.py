@@ -71,6 +71,11 @@ class FeedInfo:
     self_url: str  # the feed's own absolute address
 
 
+def _s(moment):
+    """To the second: feeds and HTTP dates have that resolution."""
+    return moment.replace(microsecond=0)
+
+
 def _entry_id(uid: str) -> str:
     return f"urn:uuid:{uid}"
 
@@ -88,7 +93,7 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str) -> Fee
     feed.language(settings.language or "en")
     feed.author({"name": settings.site_name, "uri": absolute_url("posts.home")})
     feed.generator("Research group blog")
-    feed.updated(max((p.updated_at for p in items), default=settings.content_changed_at or utcnow()))
+    feed.updated(_s(max((p.updated_at for p in items), default=settings.content_changed_at or utcnow())))
     for post in items:
         entry = feed.add_entry(order="append")
         url = absolute_url("posts.post", slug=post.slug)
@@ -96,8 +101,8 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str) -> Fee
         entry.guid(_entry_id(post.uid), permalink=False)
         entry.title(post.title)
         entry.link(href=url, rel="alternate", type="text/html")
-        entry.published(post.published_at)
-        entry.updated(max(post.updated_at, post.published_at))
+        entry.published(_s(post.published_at))
+        entry.updated(_s(max(post.updated_at, post.published_at)))
         entry.summary(post.excerpt or post.title)  # RSS <description>, Atom <summary>
         entry.content(absolutise(post.body_html), type="html")
         for author in post.authors:
@@ -192,14 +197,14 @@ def events_atom(info: FeedInfo, items: list[Event]) -> bytes:
     feed.language(settings.language or "en")
     feed.author({"name": settings.site_name, "uri": absolute_url("posts.home")})
     feed.generator("Research group blog")
-    feed.updated(max((e.updated_at for e in items), default=settings.content_changed_at or utcnow()))
+    feed.updated(_s(max((e.updated_at for e in items), default=settings.content_changed_at or utcnow())))
     for event in items:
         entry = feed.add_entry(order="append")
         entry.id(_entry_id(event.uid))
         entry.title(event_entry_title(event))
         entry.link(href=events.event_url(event), rel="alternate", type="text/html")
-        entry.published(event.published_at)
-        entry.updated(max(event.updated_at, event.published_at))
+        entry.published(_s(event.published_at))
+        entry.updated(_s(max(event.updated_at, event.published_at)))
         entry.summary(events.display_line(event))
         entry.content(event_entry_html(event), type="html")
         for tag in event.tags:
