@@ -17,7 +17,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blog.accounts.models import User
@@ -98,11 +98,6 @@ class EventChange(db.Model):
 
 class Event(db.Model):
     __tablename__ = "events"
-    __table_args__ = (
-        # Upcoming and past listings filter on publication and the period's bounds.
-        Index("ix_events_public_over", "published_at", "over_at"),
-    )
-
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stable identity for calendars (iCalendar UID) and feeds: never changes with title or slug.
     uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
@@ -120,7 +115,7 @@ class Event(db.Model):
     end_date: Mapped[date | None] = mapped_column(Date)  # local, inclusive (multi-day events)
     season: Mapped[str | None] = mapped_column(String(10))  # spring, summer, autumn, winter
     sort_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    over_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     venue_name: Mapped[str] = mapped_column(String(200), default="")
     venue_address: Mapped[str] = mapped_column(Text, default="")

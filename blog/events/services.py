@@ -525,28 +525,24 @@ def linkable_events(*, limit: int = 300) -> list[Event]:
     ).scalars())
 
 
-def events_stamp(now: datetime | None = None) -> tuple[datetime, str]:
-    """The site's content stamp, plus the latest event start and end that have passed.
+def latest_event_moment(now: datetime) -> datetime | None:
+    """The latest start or end of any event that has passed: pages change then with no write.
 
-    Events move from upcoming to past with no write at all; folding those
-    moments in makes cached event pages and calendars change when that happens.
+    Registered with ``blog.site.services.register_time_stamp`` so every cached public
+    page (the home page's "coming up" too) is fresh once an event starts or ends.
+    Two index look-ups; drafts are included, which only costs a rare extra cache miss.
     """
+    moments = [db.session.execute(db.select(db.func.max(column)).where(column <= now)).scalar_one_or_none()
+               for column in (Event.sort_at, Event.over_at)]
+    moments = [m if m.tzinfo else m.replace(tzinfo=now.tzinfo) for m in moments if m is not None]
+    return max(moments, default=None)
+
+
+def events_stamp(now: datetime | None = None) -> tuple[datetime, str]:
+    """The stamp event pages and feeds are cached on (the site's content stamp, which includes events)."""
     from blog.site.services import content_stamp
 
-    now = now or utcnow()
-    last_modified, version = content_stamp(now)
-    started = db.session.execute(
-        db.select(db.func.max(Event.sort_at)).where(_public(), Event.sort_at <= now)
-    ).scalar_one_or_none()
-    ended = db.session.execute(
-        db.select(db.func.max(Event.over_at)).where(_public(), Event.over_at <= now)
-    ).scalar_one_or_none()
-    moments = [m if m is None or m.tzinfo else m.replace(tzinfo=now.tzinfo) for m in (started, ended)]
-    for moment in moments:
-        if moment is not None and moment > last_modified:
-            last_modified = moment
-    stamps = ":".join(str(m.timestamp()) if m else "0" for m in moments)
-    return last_modified, f"{version}:{stamps}"
+    return content_stamp(now)
 
 
 # --- saying what is known --------------------------------------------------------------------

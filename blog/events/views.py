@@ -22,7 +22,7 @@ from blog.events.models import Event, EventStatus, PersonRole, Precision
 from blog.events.structured_data import event_json_ld
 from blog.extensions import db
 from blog.site import sitemap
-from blog.site.services import get_settings
+from blog.site.services import get_settings, register_time_stamp
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -54,6 +54,7 @@ def _sitemap_entries():
 
 
 sitemap.register_source(_sitemap_entries)
+register_time_stamp(services.latest_event_moment)
 
 
 # --- public pages ----------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def upgrade():
     sa.UniqueConstraint('uid', name=op.f('uq_events_uid'))
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.create_index('ix_events_public_over', ['published_at', 'over_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_over_at'), ['over_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_sort_at'), ['sort_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_updated_at'), ['updated_at'], unique=False)
 
@@ -126,7 +126,7 @@ def downgrade():
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_updated_at'))
         batch_op.drop_index(batch_op.f('ix_events_sort_at'))
-        batch_op.drop_index('ix_events_public_over')
+        batch_op.drop_index(batch_op.f('ix_events_over_at'))
 
     op.drop_table('events')
     # ### end Alembic commands ###

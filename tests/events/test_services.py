@@ -245,3 +245,16 @@ def test_post_links_to_its_event_and_event_to_its_writeups(appctx):
     other_author = make_user(Role.AUTHOR)
     with pytest.raises(NotAllowed):
         services.link_post_to_event(post, event, by=other_author)
+
+
+def test_content_stamp_moves_when_an_event_starts_or_ends_without_any_write(appctx):
+    from blog.site.services import content_stamp
+
+    event = _event(make_user(Role.AUTHOR), precision="time", start_local=datetime(2030, 6, 1, 10),
+                   end_local=datetime(2030, 6, 1, 12))
+    before = content_stamp(datetime(2030, 6, 1, 8, tzinfo=UTC))
+    during = content_stamp(datetime(2030, 6, 1, 10, tzinfo=UTC))
+    after = content_stamp(datetime(2030, 6, 1, 12, tzinfo=UTC))
+    assert before[1] != during[1] != after[1]
+    assert after[0] == event.over_at  # Last-Modified is when it ended
+    assert content_stamp(datetime(2030, 6, 2, tzinfo=UTC)) == after
