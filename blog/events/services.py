@@ -496,7 +496,7 @@ def calendar_events(*, tag: Tag | None = None, limit: int | None = None) -> list
     """Published events known at least to the day (calendars leave the rest out), newest first."""
     query = db.select(Event).where(_public(), Event.precision.in_(DATED))
     if tag is not None:
-        query = query.where(Event.id.in_(db.select(event_tags.c.event_id).where(event_tags.c.tag_id == tag.id)))
+        query = query.where(exists().where(event_tags.c.event_id == Event.id, event_tags.c.tag_id == tag.id))
     query = query.order_by(Event.sort_at.desc(), Event.id.desc())
     if limit is not None:
         query = query.limit(limit)
