@@ -266,6 +266,18 @@ def edit(event_id: int):
     return render_template("events/edit.html", form=form, event=found), 400 if form.errors else 200
 
 
+@bp.get("/editor/<int:event_id>/preview")
+@login_required
+def preview(event_id: int):
+    """The event page as readers will see it, for whoever may edit it (drafts too); never cached."""
+    found = db.get_or_404(Event, event_id)
+    services.require_edit_event(found, current_user)
+    now = utcnow()
+    return render_template("events/event.html", event=found, now=now, preview=True,
+                           status=found.effective_status(now), writeups=services.visible_writeups(found, now),
+                           json_ld=event_json_ld(found, now))
+
+
 @bp.post("/editor/<int:event_id>/delete")
 @login_required
 def delete(event_id: int):

@@ -210,3 +210,20 @@ def test_sitemap_lists_event_pages(client, appctx):
     _publish(make_user(Role.AUTHOR), title="Open day", precision="day", start_date=date(2031, 1, 2))
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert "http://blog.test/events/open-day" in sitemap and "http://blog.test/events/" in sitemap
+
+
+def test_draft_event_preview_for_its_editors_only(client, appctx):
+    author = make_user(Role.AUTHOR)
+    event = services.create_event(EventInput(title="Draft event", precision="month", year=2031, month=5),
+                                  by=author)
+    db.session.commit()
+    assert client.get(f"/events/editor/{event.id}/preview").status_code == 302
+    login(client, make_user(Role.AUTHOR))
+    assert client.get(f"/events/editor/{event.id}/preview").status_code == 403
+    client.post("/logout")
+    login(client, author)
+    response = client.get(f"/events/editor/{event.id}/preview")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+    page = response.get_data(as_text=True)
+    assert "a draft, readers cannot see this page" in page and '<meta name="robots" content="noindex">' in page
+    assert "May 2031, details to follow" in page
