@@ -18,7 +18,10 @@ from blog.accounts import services as accounts
 from blog.accounts.models import Role, User
 from blog.core.markdown import render_markdown
 from blog.core.time import UTC
+from blog.embeds.demo import seed as seed_embeds
+from blog.events.demo import seed as seed_events
 from blog.extensions import db
+from blog.media.demo import seed as seed_media
 from blog.posts import services as posts
 from blog.posts.models import Post
 from blog.site.services import ensure_settings
@@ -112,13 +115,9 @@ def create_demo_content() -> dict:
         posts.publish_post(writeup, by=admin, at=datetime(2025, 3, 14, 10, 0, tzinfo=UTC))
     db.session.flush()
     created = {"admin": admin, "password": password, "authors": [okafor, hartley], "writeup": writeup}
-    # Features add their part of the demo here: each seed(created) is idempotent and flushes.
-    from blog.media.demo import seed as seed_media
-
-    seed_media(created)
-    from blog.embeds.demo import seed as seed_embeds
-
-    seed_embeds(created)
+    # Each feature adds its part (idempotent, flushes): photos first, since quotes and events follow.
+    for seed in (seed_media, seed_embeds, seed_events):
+        seed(created)
     return created
 
 

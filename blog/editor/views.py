@@ -94,6 +94,9 @@ def parse_publish_time(text: str | None) -> datetime | None:
 
 def _apply_action(post: Post, action: str, form: PostForm) -> str:
     """Carry out the button the author pressed after the save; returns the message to show."""
+    from blog.events.services import link_event_from_form  # events: the "Linked event" select
+
+    link_event_from_form(post, request.form, by=current_user)
     if action == "publish":
         services.publish_post(post, by=current_user, at=parse_publish_time(form.publish_at.data))
         if post.status == PostStatus.SCHEDULED.value:

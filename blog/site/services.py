@@ -66,6 +66,15 @@ def set_logo_path(path: str, *, by: User) -> None:
     settings.content_changed_at = utcnow()
 
 
+# Features whose public content changes with time alone (an event ending) add that moment here.
+_time_stamps: list = []
+
+
+def register_time_stamp(latest_moment) -> None:
+    """``latest_moment(now)`` returns the latest moment <= now at which readers' pages changed, or None."""
+    _time_stamps.append(latest_moment)
+
+
 def content_stamp(now: datetime | None = None) -> tuple[datetime, str]:
     """``(last_modified, version)`` of everything readers can see.
 
@@ -85,7 +94,13 @@ def content_stamp(now: datetime | None = None) -> tuple[datetime, str]:
     if newest is not None and newest.tzinfo is None:  # SQLite aggregates bypass the column type
         newest = newest.replace(tzinfo=now.tzinfo)
     last_modified = max(changed, newest) if newest else changed
-    return last_modified, f"{changed.timestamp()}:{newest.timestamp() if newest else 0}"
+    version = f"{changed.timestamp()}:{newest.timestamp() if newest else 0}"
+    for latest_moment in _time_stamps:
+        moment = latest_moment(now)
+        if moment is not None:
+            last_modified = max(last_modified, moment)
+        version += f":{moment.timestamp() if moment else 0}"
+    return last_modified, version
 
 
 @event.listens_for(Session, "before_flush")

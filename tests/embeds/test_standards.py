@@ -52,7 +52,7 @@ def test_editor_dialog_and_cards_pass_axe(live_server, page, axe_source):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + "/editor/posts/new")
-    page.get_by_role("button", name="Quote a social post").click()
+    page.get_by_role("button", name="Social post", exact=True).click()
     page.get_by_role("dialog", name="Quote a social post").wait_for()
     page.evaluate(axe_source)
     assert page.evaluate(AXE_RUN) == []

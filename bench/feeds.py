@@ -1,0 +1,164 @@
+"""How each feed's cost grows with the site, and what a conditional request saves.
+
+Builds two throw-away SQLite databases: a small site (100 posts, 100 events)
+and a large one (100,000 posts and 10,000 events with --full; 20,000 and 2,000
+by default, so the run stays well under two minutes). Then it times every feed
+in-process through the WSGI test client (the median of N requests, after a
+warm-up) and a conditional request answered 304.
+
+Machines are noisy, so the figures that matter are the ratios measured in the
+same run: large/small (a fixed number of newest items should keep them near 1)
+and 304/200.
+
+    .venv/bin/python bench/feeds.py            # 100 vs 20,000 posts (2,000 events)
+    .venv/bin/python bench/feeds.py --full     # 100 vs 100,000 posts (10,000 events)
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from blog import create_app  # noqa: E402
+from blog.accounts import services as accounts  # noqa: E402
+from blog.accounts.models import Role  # noqa: E402
+from blog.core.time import utcnow  # noqa: E402
+from blog.events.models import Event, event_tags  # noqa: E402
+from blog.extensions import db  # noqa: E402
+from blog.posts.models import Post, PostAuthor, Tag, post_tags  # noqa: E402
+
+BODY = "<p>A paragraph of a workshop write-up with <em>emphasis</em> and a <a href=\"/x\">link</a>.</p>" * 12
+FEEDS = [
+    ("posts RSS", "/feeds/posts.rss"),
+    ("posts Atom", "/feeds/posts.atom"),
+    ("posts JSON Feed", "/feeds/posts.json"),
+    ("tag Atom", "/feeds/tags/workshops.atom"),
+    ("author RSS", "/feeds/authors/bench-author.rss"),
+    ("events Atom", "/feeds/events.atom"),
+    ("events iCalendar", "/feeds/events.ics"),
+    ("tag iCalendar", "/feeds/tags/workshops/events.ics"),
+]
+BATCH = 5000
+
+
+def make_app(folder: Path):
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+        "SECRET_KEY": "bench", "SITE_URL": "http://bench.test", "INSTANCE_PATH": str(folder / "instance"),
+        "MEDIA_ROOT": str(folder / "media"), "MAIL_FOLDER": str(folder / "mail"), "RATELIMIT_ENABLED": False,
+    })
+
+
+def _insert_returning_ids(model, rows) -> list[int]:
+    db.session.execute(db.insert(model), rows)
+    return db.session.execute(db.select(model.id).order_by(model.id.desc()).limit(len(rows))).scalars().all()
+
+
+def build_site(folder: Path, posts: int, events: int) -> None:
+    app = make_app(folder)
+    with app.app_context():
+        db.create_all()
+        author = accounts.create_user("bench@example.org", None, role=Role.AUTHOR, display_name="Bench Author")
+        tag = Tag(name="Workshops", slug="workshops")
+        db.session.add(tag)
+        db.session.flush()
+        now = utcnow()
+        for start in range(0, posts, BATCH):
+            ids = _insert_returning_ids(Post, [{
+                "uid": str(uuid.uuid4()), "title": f"Workshop report {n}", "slug": f"workshop-report-{n}",
+                "body_markdown": "text", "body_html": BODY, "custom_excerpt": "", "excerpt": "A write-up.",
+                "status": "published", "published_at": now - timedelta(hours=n + 1), "created_at": now,
+                "updated_at": now, "version": 1,
+            } for n in range(start, min(posts, start + BATCH))])
+            db.session.execute(db.insert(PostAuthor), [{"post_id": i, "user_id": author.id, "position": 0}
+                                                       for i in ids])
+            db.session.execute(post_tags.insert(), [{"post_id": i, "tag_id": tag.id} for i in ids])
+        today = now.date()
+        for start in range(0, events, BATCH):
+            rows = []
+            for n in range(start, min(events, start + BATCH)):
+                day = today + timedelta(days=n % 3000 - 1500)
+                rows.append({
+                    "uid": str(uuid.uuid4()), "title": f"Seminar {n}", "slug": f"seminar-{n}",
+                    "summary": "A seminar.", "description_markdown": "", "description_html": BODY,
+                    "timezone": "Europe/London", "precision": "day" if n % 4 else "season",
+                    "start_date": day if n % 4 else date(day.year, 3, 1),
+                    "season": None if n % 4 else "spring",
+                    "sort_at": now + timedelta(days=n % 3000 - 1500), "over_at": now + timedelta(days=n % 3000 - 1499),
+                    "venue_name": "Hall", "venue_address": "", "city": "Leeds", "map_url": "", "online_url": "",
+                    "registration_url": "", "registration_note": "", "status": "confirmed", "sequence": 1,
+                    "published_at": now - timedelta(days=1), "created_at": now,
+                    "updated_at": now - timedelta(minutes=n), "end_date": date(day.year, 5, 31) if n % 4 == 0 else None,
+                })
+            ids = _insert_returning_ids(Event, rows)
+            db.session.execute(event_tags.insert(), [{"event_id": i, "tag_id": tag.id} for i in ids])
+        db.session.commit()
+        db.engine.dispose()
+
+
+def timed(client, path: str, requests: int, headers=None, expect=200) -> float:
+    """Median milliseconds of ``requests`` GETs after one warm-up."""
+    headers = headers or {}
+    client.get(path, headers=headers)
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(path, headers=headers)
+        samples.append(time.perf_counter() - started)
+        if response.status_code != expect:
+            raise RuntimeError(f"{path}: {response.status_code}, expected {expect}")
+    return statistics.median(samples) * 1000
+
+
+def measure(folder: Path, requests: int) -> dict[str, float]:
+    app = make_app(folder)
+    client = app.test_client()
+    figures = {name: timed(client, path, requests) for name, path in FEEDS}
+    etag = client.get("/feeds/posts.atom").headers["ETag"]
+    figures["posts Atom 304"] = timed(client, "/feeds/posts.atom", requests, {"If-None-Match": etag}, 304)
+    etag = client.get("/feeds/events.ics").headers["ETag"]
+    figures["events iCalendar 304"] = timed(client, "/feeds/events.ics", requests, {"If-None-Match": etag}, 304)
+    with app.app_context():
+        db.engine.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true", help="100,000 posts and 10,000 events")
+    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--large", type=int, default=None, help="posts in the large site")
+    parser.add_argument("--events", type=int, default=None, help="events in the large site")
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    large = args.large or (100_000 if args.full else 20_000)
+    large_events = args.events or (10_000 if args.full else 2_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        small_dir, large_dir = Path(tmp, "small"), Path(tmp, "large")
+        small_dir.mkdir()
+        large_dir.mkdir()
+        started = time.perf_counter()
+        build_site(small_dir, args.small, args.small)
+        build_site(large_dir, large, large_events)
+        print(f"built sites in {time.perf_counter() - started:.1f} s: {args.small} posts/{args.small} events "
+              f"and {large:,} posts/{large_events:,} events; median of {args.requests} requests each\n")
+        small = measure(small_dir, args.requests)
+        big = measure(large_dir, args.requests)
+    print(f"{'feed':<22}{'small ms':>10}{'large ms':>10}{'large/small':>13}{'304/200':>10}")
+    for name in small:
+        ratio_304 = ""
+        if name.endswith(" 304"):
+            base = name[:-4]
+            ratio_304 = f"{big[name] / big[base]:.2f}"
+        print(f"{name:<22}{small[name]:>10.2f}{big[name]:>10.2f}{big[name] / small[name]:>13.2f}{ratio_304:>10}")
+
+
+if __name__ == "__main__":
+    main()
