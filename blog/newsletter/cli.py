@@ -6,6 +6,7 @@ import signal
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from blog.core.mail import get_sender
 from blog.core.time import UTC
@@ -26,9 +27,7 @@ def _with_site_urls(command):
     return wrapper
 
 
-@click.group("newsletter")
-def newsletter():
-    """Digests and the delivery outbox."""
+newsletter = AppGroup("newsletter", help="Digests and the delivery outbox.")
 
 
 @newsletter.command("send")

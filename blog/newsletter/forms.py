@@ -1,12 +1,13 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from blog.newsletter.models import Receives
 
-RECEIVES_CHOICES = [(r.value, r.label) for r in Receives]
-WEEKDAYS = [(str(i), d) for i, d in enumerate(
+RECEIVES_CHOICES = [SelectChoice(r.value, r.label) for r in Receives]
+WEEKDAYS = [SelectChoice(str(i), d) for i, d in enumerate(
     ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])]
 
 
@@ -30,8 +31,9 @@ class PreferencesForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    frequency = SelectField("Send the digest", choices=[("off", "Only when I press “send now”"),
-                                                        ("daily", "Every day"), ("weekly", "Every week")])
+    frequency = SelectField("Send the digest", choices=[SelectChoice("off", "Only when I press “send now”"),
+                                                        SelectChoice("daily", "Every day"),
+                                                        SelectChoice("weekly", "Every week")])
     weekday = SelectField("On (weekly)", choices=WEEKDAYS, default="0")
     send_time = StringField("At (HH:MM, site time zone)", default="09:00", validators=[DataRequired()])
     reply_to = EmailField("Reply-To address (optional)", validators=[Optional(), Length(max=320)])
