@@ -21,12 +21,16 @@ class Recorder:
     def __init__(self):
         self.received: list[tuple[list[str], bytes]] = []
         self.refuse: dict[str, str] = {}
+        self.refuse_times: dict[str, list] = {}  # address -> [times left, reply]
         self.delay = 0.0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
+        if self.refuse_times.get(address, [0])[0] > 0:
+            self.refuse_times[address][0] -= 1
+            return self.refuse_times[address][1]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
