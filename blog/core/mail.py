@@ -80,8 +80,8 @@ def _qp(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text:
         return ""
-    # binascii's encoder is C and keeps CRLF line ends when the text uses them.
-    encoded = binascii.b2a_qp(text.replace("\n", "\r\n").encode("utf-8"), istext=True).decode("ascii")
+    # binascii's encoder is C (fast); it breaks lines with LF here, made CRLF after.
+    encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True).decode("ascii").replace("\n", "\r\n")
     if text.endswith("\n"):
         return encoded
     return encoded + "=\r\n"
@@ -166,7 +166,7 @@ class MessageTemplate:
             self._parts = [text_body]
             self._boundary = None
         else:
-            self._boundary = "==alt_" + secrets.token_hex(12)
+            self._boundary = "==alt_" + secrets.token_hex(8)
             self._content_head = (f'Content-Type: multipart/alternative; boundary="{self._boundary}"\r\n'
                                   "\r\n").encode()
             self._parts = [text_body, _Body.encode(self.html)]

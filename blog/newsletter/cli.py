@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import signal
+import sys
 
 import click
 from flask import current_app
@@ -86,7 +87,7 @@ def worker_command(once: bool, batch_size: int | None, quiet: bool):
     signal.signal(signal.SIGINT, stop)
     bar = None
     if not quiet:
-        bar = click.progressbar(length=max(total, 1), label="Sending", show_pos=True, file=click.get_text_stream("stderr"),
+        bar = click.progressbar(length=max(total, 1), label="Sending", show_pos=True, file=sys.stderr,
                                 item_show_func=lambda stats: stats.line() if stats else "")
         bar.__enter__()
     done_before = {"n": 0}
