@@ -86,6 +86,7 @@ def from_environment(environ=None) -> dict:
         "NEWSLETTER_LEASE_SECONDS": _int(environ, "NEWSLETTER_LEASE_SECONDS", 300),
         "NEWSLETTER_MAX_ATTEMPTS": _int(environ, "NEWSLETTER_MAX_ATTEMPTS", 8),
         "NEWSLETTER_RETRY_SECONDS": _int(environ, "NEWSLETTER_RETRY_SECONDS", 60),
+        "NEWSLETTER_SYNC_COMMIT": _bool(environ.get("NEWSLETTER_SYNC_COMMIT"), False),
         "NEWSLETTER_BOUNCE_THRESHOLD": _int(environ, "NEWSLETTER_BOUNCE_THRESHOLD", 3),
         "NEWSLETTER_CONFIRM_HOURS": _int(environ, "NEWSLETTER_CONFIRM_HOURS", 48),
         "SUBSCRIBE_LIMITS": environ.get("SUBSCRIBE_LIMITS") or "5 per minute;20 per hour",

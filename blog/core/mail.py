@@ -49,6 +49,7 @@ from blog.core.time import utcnow
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 _MARKER = re.compile(r"%%([A-Z_]+)%%")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 _QP_LINE = 74  # room for the "=" of a soft line break within 76 characters
 _SMTP_POLICY = policy.SMTP.clone(max_line_length=78)
 
@@ -288,6 +289,7 @@ class SMTPConnection:
     def __init__(self, settings: SMTPSettings):
         self.settings = settings
         self.smtp: smtplib.SMTP | None = None
+        self.pipelining = False
 
     def __enter__(self) -> "SMTPConnection":
         s = self.settings
@@ -301,6 +303,10 @@ class SMTPConnection:
                     self.smtp.starttls(context=ssl.create_default_context())
             if s.username:
                 self.smtp.login(s.username, s.password or "")
+            self.smtp.ehlo_or_helo_if_needed()
+            self.pipelining = self.smtp.does_esmtp and self.smtp.has_extn("pipelining")
+            # Commands are small and each waits for its reply: do not let Nagle hold them back.
+            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentFailure(f"SMTP sign-in refused: {exc.smtp_code} {exc.smtp_error!r}",
                                    exc.smtp_code) from exc
@@ -312,6 +318,9 @@ class SMTPConnection:
 
     def send(self, from_email: str, to_email: str, raw: bytes) -> None:
         try:
+            if self.pipelining:
+                self._send_pipelined(from_email, to_email, raw)
+                return
             self.smtp.sendmail(from_email, [to_email], raw)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
@@ -320,6 +329,35 @@ class SMTPConnection:
             raise classify(exc.smtp_code, exc.smtp_error) from exc
         except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
             raise TemporaryFailure(f"connection lost: {exc}") from exc
+
+    def _send_pipelined(self, from_email: str, to_email: str, raw: bytes) -> None:
+        """MAIL, RCPT and DATA in one write (RFC 2920): two round trips a message instead of four."""
+        smtp = self.smtp
+        if _CONTROL.search(from_email + to_email) or ">" in from_email + to_email:
+            raise PermanentFailure(f"unusable address {to_email!r}")
+        smtp.send(f"MAIL FROM:<{from_email}>\r\nRCPT TO:<{to_email}>\r\nDATA\r\n")
+        replies = [smtp.getreply() for _ in range(3)]
+        (mail_code, mail_text), (rcpt_code, rcpt_text), (data_code, data_text) = replies
+        accepted = mail_code == 250 and rcpt_code in (250, 251)
+        if data_code == 354 and not accepted:  # a server that opened DATA anyway: send nothing
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        if not accepted or data_code != 354:
+            code, text = ((mail_code, mail_text) if mail_code != 250 else
+                          (rcpt_code, rcpt_text) if rcpt_code not in (250, 251) else (data_code, data_text))
+            if code != 421:
+                try:
+                    smtp.rset()
+                except (smtplib.SMTPException, OSError):
+                    pass
+            raise classify(code, text)
+        body = _LEADING_DOT.sub(b"..", raw)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        smtp.send(body + b".\r\n")
+        code, text = smtp.getreply()
+        if code != 250:
+            raise classify(code, text)
 
     def __exit__(self, *exc_info) -> None:
         if self.smtp is not None:

@@ -37,6 +37,8 @@ from blog.newsletter.models import Delivery, DeliveryStatus, Mailing, Subscriber
 from blog.site.services import get_settings
 
 MAX_BACKOFF = timedelta(hours=6)
+_MARK_SENT = ("UPDATE deliveries SET status = 'sent', sent_at = %s, attempts = %s, message_id = %s, "
+              "claimed_by = NULL, last_error = '' WHERE id = %s")
 
 
 class AnotherWorkerRunning(RuntimeError):
@@ -97,6 +99,7 @@ class Worker:
         self._templates: dict[int, MessageTemplate] = {}
         self._postgres = db.engine.dialect.name == "postgresql"
         self._lock_file = None
+        self._marker = None  # a connection of its own for per-message commits
 
     # --- claiming ----------------------------------------------------------------------------
 
@@ -181,9 +184,30 @@ class Worker:
             self._prefixes = (unsub.replace("T0KEN", "{}"), prefs.replace("T0KEN", "{}"))
         return self._prefixes
 
+    def _mark_connection(self) -> None:
+        self._marker = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if self._postgres and not current_app.config["NEWSLETTER_SYNC_COMMIT"]:
+            # Do not wait for the disk flush of each mark: a killed worker loses nothing (the
+            # server has the commit); only a crash of PostgreSQL itself could forget the last
+            # fraction of a second of marks, and so repeat those few messages.
+            self._marker.exec_driver_sql("SET synchronous_commit TO off")
+
     def _mark(self, delivery_id: int, **values) -> None:
-        db.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
-        db.session.commit()
+        """Record one row's outcome in its own commit, in one round trip (an autocommit statement)."""
+        if self._marker is None:
+            self._mark_connection()
+        self._marker.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+
+    def _mark_sent(self, delivery_id: int, attempts: int, message_id: str) -> None:
+        """The hot path: on PostgreSQL a prepared statement straight on the driver (a third of the cost)."""
+        if not self._postgres:
+            self._mark(delivery_id, status=DeliveryStatus.SENT.value, sent_at=utcnow(), attempts=attempts,
+                       message_id=message_id, claimed_by=None, last_error="")
+            return
+        if self._marker is None:
+            self._mark_connection()
+        self._marker.connection.driver_connection.execute(_MARK_SENT, (utcnow(), attempts, message_id, delivery_id),
+                                                          prepare=True)
 
     def _backoff(self, attempts: int) -> timedelta:
         return min(timedelta(seconds=self.retry_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
@@ -250,8 +274,7 @@ class Worker:
                         self.stats.retried += 1
                     self._release(pending)
                     return True
-                self._mark(delivery_id, status=DeliveryStatus.SENT.value, sent_at=utcnow(),
-                           attempts=attempts + 1, message_id=message_id, claimed_by=None, last_error="")
+                self._mark_sent(delivery_id, attempts + 1, message_id)
                 self.stats.sent += 1
                 if self.pause:
                     self.sleep(self.pause)
@@ -319,6 +342,9 @@ class Worker:
                 self.on_progress(self.stats)
         finally:
             db.session.rollback()
+            if self._marker is not None:
+                self._marker.close()
+                self._marker = None
             if self._lock_file is not None:
                 self._lock_file.close()
         return self.stats

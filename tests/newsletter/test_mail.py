@@ -95,3 +95,23 @@ def test_smtp_sender_against_a_real_server(make_app, smtp_server):
         with mail.get_sender().open() as connection, pytest.raises(mail.PermanentFailure):
             connection.send(template.from_email, "bad@example.org", template.render("bad@example.org"))
     assert smtp_server.recipients() == ["p0@example.org", "p1@example.org", "p2@example.org"]
+
+
+def test_pipelined_sending_with_refusals_and_dot_stuffing(make_app, smtp_server):
+    """MAIL/RCPT/DATA in one write (used when the server offers PIPELINING, as Postfix does)."""
+    app = make_app(MAIL_URL=smtp_server.url)
+    with app.app_context():
+        template = mail.MessageTemplate(subject="S", text=".leading dot\n..two\nend\n")
+        smtp_server.refuse["gone@example.org"] = "550 5.1.1 unknown"
+        smtp_server.refuse["busy@example.org"] = "452 4.2.2 mailbox full"
+        with mail.get_sender().open() as connection:
+            connection.pipelining = True  # aiosmtpd accepts pipelined commands without announcing them
+            connection.send(template.from_email, "a@example.org", template.render("a@example.org"))
+            with pytest.raises(mail.PermanentFailure):
+                connection.send(template.from_email, "gone@example.org", template.render("gone@example.org"))
+            with pytest.raises(mail.TemporaryFailure):
+                connection.send(template.from_email, "busy@example.org", template.render("busy@example.org"))
+            connection.send(template.from_email, "b@example.org", template.render("b@example.org"))
+    assert smtp_server.recipients() == ["a@example.org", "b@example.org"]
+    for message in smtp_server.messages():
+        assert message.get_content().replace("\r\n", "\n") == ".leading dot\n..two\nend\n"
