@@ -351,7 +351,7 @@ class SMTPConnection:
                 except (smtplib.SMTPException, OSError):
                     pass
             raise classify(code, text)
-        body = _LEADING_DOT.sub(b"..", raw)
+        body = _LEADING_DOT.sub(b"..", raw) if raw.startswith(b".") or b"\n." in raw else raw
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         smtp.send(body + b".\r\n")
