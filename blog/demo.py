@@ -113,6 +113,8 @@ def create_demo_content() -> dict:
     db.session.flush()
     created = {"admin": admin, "password": password, "authors": [okafor, hartley], "writeup": writeup}
     # Features add their part of the demo here: each seed(created) is idempotent and flushes.
+    from blog.events.demo import seed as seed_events
+    seed_events(created)
     return created
 
 

@@ -70,12 +70,9 @@ def local_to_utc(naive_local: datetime, zone_name: str) -> datetime:
     Ambiguous times (the repeated hour when clocks go back) take the first
     occurrence; non-existent ones (the skipped hour) move forward, as calendars do.
     """
-    tz = zone(zone_name)
-    aware = naive_local.replace(tzinfo=tz, fold=0)
-    # A skipped wall time does not survive a round trip: push it past the gap.
-    round_trip = aware.astimezone(UTC).astimezone(tz)
-    if round_trip.replace(tzinfo=None) != naive_local:
-        aware = naive_local.replace(tzinfo=tz, fold=1)
+    # PEP 495: fold=0 takes the offset in force *before* a transition, which gives the
+    # first of two repeated times, and moves a skipped time forward by the gap (RFC 5545 3.3.5).
+    aware = naive_local.replace(tzinfo=zone(zone_name), fold=0)
     return aware.astimezone(UTC)
 
 

@@ -13,6 +13,7 @@ from blog.accounts.models import Role
 from blog.accounts.services import list_users, require_role
 from blog.core.time import local_to_utc, to_local
 from blog.editor.forms import PostForm, TagForm
+from blog.events.services import link_event_from_form
 from blog.errors import EditConflict, NotAllowed, ValidationFailed
 from blog.extensions import db
 from blog.posts import services
@@ -105,6 +106,7 @@ def _save(form: PostForm, post: Post | None):
         else:
             base = int(form.base_version.data or 0)
             services.save_post(post, _input_from(form), by=current_user, base_version=base)
+        link_event_from_form(post, request.form, by=current_user)  # events: the "Linked event" select
         message = _apply_action(post, action, form)
     except EditConflict as conflict:
         db.session.rollback()

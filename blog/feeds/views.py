@@ -1,3 +1,107 @@
-from flask import Blueprint
+"""Feed addresses: posts (RSS, Atom, JSON Feed; all, per tag, per author), events (Atom, iCalendar).
+
+Every feed answers conditional requests (ETag and Last-Modified from the content
+stamp, so a 304 costs two or three indexed reads) and carries Cache-Control.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from blog.core.cache import cached_page
+from blog.events import services as events
+from blog.feeds import build
+from blog.feeds.ical import calendar_for
+from blog.posts import services as posts
+from blog.site.services import content_stamp, get_settings
+from blog.site.templating import absolute_url
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+
+RSS = "application/rss+xml"
+ATOM = "application/atom+xml"
+JSON_FEED = "application/feed+json"
+ICAL = "text/calendar"
+CALENDAR_ITEMS = 500
+
+
+def _respond(body: bytes, mimetype: str):
+    response = current_app.response_class(body, mimetype=mimetype)
+    if mimetype != ICAL:
+        response.charset = "utf-8"
+    return response
+
+
+def _newest(*conditions):
+    return posts.page_of_posts(*conditions, per_page=build.FEED_ITEMS).items
+
+
+def _render(kind: str, info: build.FeedInfo, items):
+    if kind == "rss":
+        return _respond(build.posts_rss(info, items), RSS)
+    if kind == "atom":
+        return _respond(build.posts_atom(info, items), ATOM)
+    return _respond(build.posts_json(info, items), JSON_FEED)
+
+
+FORMATS = ("rss", "atom", "json")
+
+
+def _site_info(endpoint: str, **values) -> build.FeedInfo:
+    settings = get_settings()
+    return build.FeedInfo(title=settings.site_name, subtitle=settings.tagline or settings.description,
+                          html_url=absolute_url("posts.home"), self_url=absolute_url(endpoint, **values))
+
+
+@bp.get("/posts.<any(rss, atom, json):kind>")
+@cached_page(content_stamp)
+def posts_feed(kind: str):
+    return _render(kind, _site_info("feeds.posts_feed", kind=kind), _newest())
+
+
+@bp.get("/tags/<slug>.<any(rss, atom, json):kind>")
+@cached_page(content_stamp)
+def tag_feed(slug: str, kind: str):
+    tag = posts.tag_by_slug(slug)
+    settings = get_settings()
+    info = build.FeedInfo(title=f"{settings.site_name}: {tag.name}",
+                          subtitle=tag.description or f"Write-ups tagged “{tag.name}”",
+                          html_url=absolute_url("posts.tag", slug=tag.slug),
+                          self_url=absolute_url("feeds.tag_feed", slug=tag.slug, kind=kind))
+    return _render(kind, info, _newest(posts.tag_condition(tag)))
+
+
+@bp.get("/authors/<slug>.<any(rss, atom, json):kind>")
+@cached_page(content_stamp)
+def author_feed(slug: str, kind: str):
+    person = posts.author_by_slug(slug)
+    settings = get_settings()
+    info = build.FeedInfo(title=f"{settings.site_name}: {person.display_name}",
+                          subtitle=f"Write-ups by {person.display_name}",
+                          html_url=absolute_url("posts.author", slug=person.slug),
+                          self_url=absolute_url("feeds.author_feed", slug=person.slug, kind=kind))
+    return _render(kind, info, _newest(posts.author_condition(person)))
+
+
+@bp.get("/events.atom")
+@cached_page(events.events_stamp)
+def events_atom():
+    settings = get_settings()
+    info = build.FeedInfo(title=f"{settings.site_name}: events",
+                          subtitle=f"Events of {settings.site_name}: announcements and their updates",
+                          html_url=absolute_url("events.index"), self_url=absolute_url("feeds.events_atom"))
+    return _respond(build.events_atom(info, events.recently_updated_events(limit=build.EVENT_FEED_ITEMS)), ATOM)
+
+
+@bp.get("/events.ics")
+@cached_page(events.events_stamp)
+def events_ics():
+    name = f"{get_settings().site_name}: events"
+    return _respond(calendar_for(events.calendar_events(limit=CALENDAR_ITEMS), name=name), ICAL)
+
+
+@bp.get("/tags/<slug>/events.ics")
+@cached_page(events.events_stamp)
+def tag_events_ics(slug: str):
+    tag = posts.tag_by_slug(slug)
+    name = f"{get_settings().site_name}: {tag.name} events"
+    return _respond(calendar_for(events.calendar_events(tag=tag, limit=CALENDAR_ITEMS), name=name), ICAL)

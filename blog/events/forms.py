@@ -1,0 +1,61 @@
+from flask_wtf import FlaskForm
+from wtforms import (DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from blog.events.models import EventStatus, Precision
+
+PRECISION_CHOICES = [
+    (Precision.TBA.value, "Not known yet (to be announced)"),
+    (Precision.SEASON.value, "A season"),
+    (Precision.MONTH.value, "A month"),
+    (Precision.DAY.value, "A day or days (all day)"),
+    (Precision.TIME.value, "Exact times"),
+]
+MONTH_CHOICES = [(0, "–")] + [(n, name) for n, name in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"], start=1)]
+SEASON_CHOICES = [("", "–"), ("spring", "Spring (March–May)"), ("summer", "Summer (June–August)"),
+                  ("autumn", "Autumn (September–November)"), ("winter", "Winter (December–February)")]
+STATUS_CHOICES = [
+    (EventStatus.ANNOUNCED.value, "Announced (watch this space)"),
+    (EventStatus.CONFIRMED.value, "Confirmed"),
+    (EventStatus.POSTPONED.value, "Postponed"),
+    (EventStatus.CANCELLED.value, "Cancelled"),
+    (EventStatus.HELD.value, "Held"),
+]
+
+
+class EventForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    summary = TextAreaField("Summary", validators=[Optional(), Length(max=600)],
+                            description="One or two sentences for lists, feeds and calendars.")
+    description = TextAreaField("Description (Markdown)")
+    status = SelectField("Status", choices=STATUS_CHOICES, default=EventStatus.ANNOUNCED.value)
+    precision = SelectField("How well is the date known?", choices=PRECISION_CHOICES,
+                            default=Precision.TBA.value)
+    timezone = StringField("Time zone", validators=[DataRequired(), Length(max=64)],
+                           description="An IANA name such as Europe/London.")
+    start = StringField("Starts", validators=[Optional()], render_kw={"type": "datetime-local"},
+                        description="For exact times: local time in the event's time zone.")
+    end = StringField("Ends", validators=[Optional()], render_kw={"type": "datetime-local"})
+    start_day = DateField("First day", validators=[Optional()], description="For all-day events.")
+    end_day = DateField("Last day", validators=[Optional()], description="Leave empty for a single day.")
+    year = IntegerField("Year", validators=[Optional(), NumberRange(1900, 2999)],
+                        description="For a month or a season.")
+    month = SelectField("Month", choices=MONTH_CHOICES, coerce=int, default=0)
+    season = SelectField("Season", choices=SEASON_CHOICES, default="")
+    venue_name = StringField("Venue", validators=[Optional(), Length(max=200)])
+    venue_address = TextAreaField("Venue address", validators=[Optional()])
+    city = StringField("Town or city", validators=[Optional(), Length(max=120)],
+                       description="Shown even before the venue is known.")
+    map_url = StringField("Map link", validators=[Optional(), Length(max=500)], render_kw={"type": "url"})
+    online_url = StringField("Online link", validators=[Optional(), Length(max=500)], render_kw={"type": "url"})
+    registration_url = StringField("Registration link", validators=[Optional(), Length(max=500)],
+                                   render_kw={"type": "url"})
+    registration_note = TextAreaField("Registration note", validators=[Optional()])
+    organisers = TextAreaField("Organisers", description="One per line: Name, affiliation.")
+    speakers = TextAreaField("Speakers", description="One per line: Name, affiliation.")
+    tags = StringField("Tags", description="Separate tags with commas.")
+    slug = StringField("URL slug", validators=[Optional(), Length(max=120)],
+                       description="Made from the title when left empty.")
+    base_sequence = HiddenField()

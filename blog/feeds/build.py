@@ -1,0 +1,206 @@
+"""Building the feeds: RSS 2.0 and Atom 1.0 (feedgen), JSON Feed 1.1 (by hand), events as Atom.
+
+Every feed holds a fixed number of the newest items, so its cost does not grow
+with the archive. Ids never change when a title or slug does: posts and events
+are identified by ``urn:uuid:<uid>``. Content is the post's stored, sanitised
+HTML with every site-relative address made absolute (feed readers have no base).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from feedgen.feed import FeedGenerator
+from flask import current_app
+from markupsafe import escape
+
+from blog.core.time import isoformat_z, utcnow
+from blog.events import services as events
+from blog.events.models import Event
+from blog.posts.models import Post
+from blog.site.services import get_settings
+from blog.site.templating import absolute_url
+
+FEED_ITEMS = 20
+EVENT_FEED_ITEMS = 50
+_RELATIVE_ATTR = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')
+_SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
+
+
+def absolutise(html: str) -> str:
+    """Make site-relative ``href``/``src``/``srcset`` addresses absolute on ``SITE_URL``."""
+    site = current_app.config["SITE_URL"]
+    html = _RELATIVE_ATTR.sub(lambda m: f'{m.group(1)}{site}{m.group(2)}"', html or "")
+
+    def srcset(match: re.Match) -> str:
+        parts = []
+        for candidate in match.group(2).split(","):
+            candidate = candidate.strip()
+            if candidate.startswith("/") and not candidate.startswith("//"):
+                candidate = site + candidate
+            parts.append(candidate)
+        return f'{match.group(1)}{", ".join(parts)}"'
+
+    return _SRCSET.sub(srcset, html)
+
+
+@dataclass
+class Enclosure:
+    url: str
+    length: int
+    mime_type: str
+
+
+def post_enclosure(post: Post) -> Enclosure | None:
+    """The post's feature photo as an RSS enclosure / Atom ``rel="enclosure"`` link.
+
+    Extension point for the media feature: return ``Enclosure(absolute_url,
+    byte_length, "image/jpeg")`` for ``post.feature_photo`` (e.g. from
+    ``blog.media.services.photo_url(photo, external=True)`` and the variant's
+    size). ``None`` means no enclosure, which every feed handles.
+    """
+    return None
+
+
+@dataclass
+class FeedInfo:
+    title: str
+    subtitle: str
+    html_url: str  # the page this feed follows
+    self_url: str  # the feed's own absolute address
+
+
+def _entry_id(uid: str) -> str:
+    return f"urn:uuid:{uid}"
+
+
+def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str) -> FeedGenerator:
+    settings = get_settings()
+    feed = FeedGenerator()
+    feed.load_extension("dc", atom=False, rss=True)  # RSS <author> needs an e-mail: names go in dc:creator
+    feed.id(info.self_url)
+    feed.title(info.title)
+    feed.subtitle(info.subtitle or info.title)
+    feed.link(href=info.html_url, rel="alternate", type="text/html")
+    feed.link(href=info.self_url, rel="self", type=self_type)
+    feed.language(settings.language or "en")
+    feed.author({"name": settings.site_name, "uri": absolute_url("posts.home")})
+    feed.generator("Research group blog")
+    feed.updated(max((p.updated_at for p in items), default=settings.content_changed_at or utcnow()))
+    for post in items:
+        entry = feed.add_entry(order="append")
+        url = absolute_url("posts.post", slug=post.slug)
+        entry.id(_entry_id(post.uid))
+        entry.guid(_entry_id(post.uid), permalink=False)
+        entry.title(post.title)
+        entry.link(href=url, rel="alternate", type="text/html")
+        entry.published(post.published_at)
+        entry.updated(max(post.updated_at, post.published_at))
+        entry.summary(post.excerpt or post.title)  # RSS <description>, Atom <summary>
+        entry.content(absolutise(post.body_html), type="html")
+        for author in post.authors:
+            entry.author({"name": author.display_name, "uri": absolute_url("posts.author", slug=author.slug)})
+            entry.dc.dc_creator(author.display_name)
+        for tag in post.tags:
+            entry.category(term=tag.name, label=tag.name, scheme=absolute_url("posts.tag", slug=tag.slug))
+        enclosure = post_enclosure(post)
+        if enclosure is not None:
+            entry.enclosure(enclosure.url, str(enclosure.length), enclosure.mime_type)
+    return feed
+
+
+def posts_rss(info: FeedInfo, items: list[Post]) -> bytes:
+    return _post_generator(info, items, self_type="application/rss+xml").rss_str(pretty=False)
+
+
+def posts_atom(info: FeedInfo, items: list[Post]) -> bytes:
+    return _post_generator(info, items, self_type="application/atom+xml").atom_str(pretty=False)
+
+
+def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    settings = get_settings()
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": info.title,
+        "home_page_url": info.html_url,
+        "feed_url": info.self_url,
+        "description": info.subtitle or info.title,
+        "language": settings.language or "en",
+        "authors": [{"name": settings.site_name, "url": absolute_url("posts.home")}],
+        "items": [],
+    }
+    for post in items:
+        item = {
+            "id": _entry_id(post.uid),
+            "url": absolute_url("posts.post", slug=post.slug),
+            "title": post.title,
+            "content_html": absolutise(post.body_html),
+            "summary": post.excerpt,
+            "date_published": isoformat_z(post.published_at),
+            "date_modified": isoformat_z(max(post.updated_at, post.published_at)),
+            "authors": [{"name": a.display_name, "url": absolute_url("posts.author", slug=a.slug)}
+                        for a in post.authors],
+            "tags": [t.name for t in post.tags],
+        }
+        enclosure = post_enclosure(post)
+        if enclosure is not None:
+            item["image"] = enclosure.url
+            item["attachments"] = [{"url": enclosure.url, "mime_type": enclosure.mime_type,
+                                    "size_in_bytes": enclosure.length}]
+        feed["items"].append(item)
+    return json.dumps(feed, ensure_ascii=False).encode()
+
+
+def event_entry_title(event: Event) -> str:
+    change = events.last_change(event)
+    return f"{event.title}: {change.summary}" if change else event.title
+
+
+def event_entry_html(event: Event) -> str:
+    """The entry body: what is known, the latest update first, then the description."""
+    parts = []
+    change = events.last_change(event)
+    if change:
+        parts.append(f"<p><strong>Updated {escape(change.changed_at.strftime('%-d %B %Y'))}: "
+                     f"{escape(change.summary)}.</strong></p>")
+    parts.append(f"<p>{escape(events.display_line(event))}</p>")
+    if event.summary:
+        parts.append(f"<p>{escape(event.summary)}</p>")
+    if event.description_html:
+        parts.append(absolutise(event.description_html))
+    if event.is_dated:
+        parts.append(f'<p><a href="{escape(events.event_ics_url(event))}">Add to calendar</a></p>')
+    if len(event.changes) > 1:
+        history = "".join(f"<li>{escape(c.changed_at.strftime('%-d %B %Y'))}: {escape(c.summary)}</li>"
+                          for c in event.changes)
+        parts.append(f"<p>Updates:</p><ul>{history}</ul>")
+    return "\n".join(parts)
+
+
+def events_atom(info: FeedInfo, items: list[Event]) -> bytes:
+    """Announcements and their updates: an entry's ``updated`` moves whenever its event changes."""
+    settings = get_settings()
+    feed = FeedGenerator()
+    feed.id(info.self_url)
+    feed.title(info.title)
+    feed.subtitle(info.subtitle)
+    feed.link(href=info.html_url, rel="alternate", type="text/html")
+    feed.link(href=info.self_url, rel="self", type="application/atom+xml")
+    feed.language(settings.language or "en")
+    feed.author({"name": settings.site_name, "uri": absolute_url("posts.home")})
+    feed.generator("Research group blog")
+    feed.updated(max((e.updated_at for e in items), default=settings.content_changed_at or utcnow()))
+    for event in items:
+        entry = feed.add_entry(order="append")
+        entry.id(_entry_id(event.uid))
+        entry.title(event_entry_title(event))
+        entry.link(href=events.event_url(event), rel="alternate", type="text/html")
+        entry.published(event.published_at)
+        entry.updated(max(event.updated_at, event.published_at))
+        entry.summary(events.display_line(event))
+        entry.content(event_entry_html(event), type="html")
+        for tag in event.tags:
+            entry.category(term=tag.name, label=tag.name, scheme=absolute_url("posts.tag", slug=tag.slug))
+    return feed.atom_str(pretty=False)
