@@ -417,6 +417,7 @@ class Composition:
 
     @property
     def empty(self) -> bool:
+        """Nothing new: no post and no event announced or changed (upcoming alone is not news)."""
         return not (self.posts or self.changed_events or self.event_id or self.post_id)
 
 
@@ -437,8 +438,9 @@ def _events_api():
 
 def _event_items(events_api, events) -> list[dict]:
     return [{"title": e.title, "when": events_api.display_when(e), "where": events_api.display_where(e),
+             "line": events_api.display_line(e), "summary": e.summary or "",
              "url": events_api.event_url(e, external=True), "ics": events_api.event_ics_url(e, external=True),
-             "event": e} for e in events]
+             "event": e, "changes": []} for e in events]
 
 
 _RELATIVE = re.compile(r'''(\s(?:src|href|srcset)=["'])/(?!/)''')
@@ -476,8 +478,10 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         changed_events = events_api.events_changed_since(since)
         changed = _event_items(events_api, changed_events)
         for item in changed:
-            item["changes"] = [c.summary for c in getattr(item["event"], "changes", [])
-                               if c.changed_at > since]
+            event = item["event"]
+            item["changes"] = [c.summary for c in reversed(event.changes) if c.changed_at >= since]
+            if event.published_at and event.published_at >= since:
+                item["changes"] = ["newly announced"]
     settings = newsletter_settings()
     note_md = settings.editor_note if note is None else note
     note_html = render_markdown(note_md) if note_md.strip() else ""

@@ -135,6 +135,11 @@ def _recent_posts(limit: int = 20) -> list[Post]:
     ).scalars())
 
 
+def _upcoming_events() -> list:
+    events_api = services._events_api()
+    return events_api.upcoming_events(limit=20) if events_api else []
+
+
 @bp.get("/admin/")
 @login_required
 def admin():
@@ -151,6 +156,7 @@ def admin():
         mailings=mailings, progress=services.mailing_progress([m.id for m in mailings]),
         next_slot=services.next_slot(now, settings), counts=services.subscriber_counts(),
         recent_posts=_recent_posts(), sender=mail.get_sender().describe(),
+        events=_upcoming_events(),
     )
 
 
