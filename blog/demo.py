@@ -115,6 +115,8 @@ def create_demo_content() -> dict:
     # Features add their part of the demo here: each seed(created) is idempotent and flushes.
     from blog.events.demo import seed as seed_events
     seed_events(created)
+    from blog.newsletter.demo import seed as seed_newsletter
+    seed_newsletter(created)
     return created
 
 

@@ -48,5 +48,5 @@ class TestSendForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    csv_file = FileField("CSV file", validators=[DataRequired()],
-                         description="Columns: email, consent (required); name, receives, tags, consented_at.")
+    csv_file = FileField("CSV file (columns: email, consent; optional name, receives, tags, consented_at)",
+                         validators=[DataRequired()])
