@@ -446,13 +446,51 @@ def _event_items(events_api, events) -> list[dict]:
 _RELATIVE = re.compile(r'''(\s(?:src|href|srcset)=["'])/(?!/)''')
 
 
+_SOURCE_TAG = re.compile(r"<source\b[^>]*>", re.I)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_RESPONSIVE_ATTR = re.compile(r'\s(?:srcset|sizes|loading|decoding)="[^"]*"', re.I)
+_DIMENSION = re.compile(r'\s(width|height)="(\d+)"', re.I)
+EMAIL_IMAGE_WIDTH = 592  # the digest column, less its padding
+
+
+def _email_image(match: re.Match) -> str:
+    """One plain ``<img>`` at most a column wide: mail clients ignore srcset, Outlook ignores max-width."""
+    tag = _RESPONSIVE_ATTR.sub("", match.group(0))
+    dims = {name.lower(): int(value) for name, value in _DIMENSION.findall(tag)}
+    if dims.get("width", 0) > EMAIL_IMAGE_WIDTH:
+        scale = EMAIL_IMAGE_WIDTH / dims["width"]
+        new = {"width": EMAIL_IMAGE_WIDTH, "height": round(dims.get("height", 0) * scale)}
+        tag = _DIMENSION.sub(lambda m: f' {m.group(1)}="{new[m.group(1).lower()]}"', tag)
+    return tag
+
+
 def absolute_urls(html: str) -> str:
-    """Every site-relative link and image made absolute (mail is read far from the site)."""
+    """Images and links fit for mail: site-relative URLs made absolute (mail is read far from the
+    site), ``<picture>`` sources dropped so the ``<img>`` (a sized variant) is what shows."""
+    html = _IMG_TAG.sub(_email_image, _SOURCE_TAG.sub("", html))
     return _RELATIVE.sub(lambda m: m.group(1) + current_app.config["SITE_URL"] + "/", html)
+
+
+_IMAGE_MD = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+
+
+def html_to_text(html: str) -> str:
+    """A post body as readable plain text (Markdown-like: links kept, photos named by their alt text)."""
+    from markdownify import markdownify
+
+    text = markdownify(absolute_urls(html), heading_style="ATX", bullets="-", escape_misc=False,
+                        wrap=True, wrap_width=72)
+    text = _IMAGE_MD.sub(lambda m: f"[Photo: {m.group(1)}]" if m.group(1) else "[Photo]", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _render(template: str, **context) -> tuple[str, str]:
     site = get_settings()
+    if context.get("full_posts"):
+        posts = context.get("posts") or ([context["post"]] if context.get("post") else [])
+        context["post_texts"] = {p.id: html_to_text(p.body_html) for p in posts}
+    else:
+        context["post_texts"] = {}
     context.update(site=site, unsubscribe_url=UNSUBSCRIBE_MARKER, preferences_url=PREFERENCES_MARKER,
                    home_url=current_app.config["SITE_URL"] + "/")
     html = inline_css(absolute_urls(render_template(f"email/{template}.html", **context)))

@@ -77,7 +77,6 @@ def _crash_and_restart(app, smtp_server, tmp_path, workers: int) -> Counter:
         assert process.returncode == -signal.SIGKILL
     received_at_kill = len(smtp_server.recipients())
     assert received_at_kill < RECIPIENTS, "the workers finished before the kill"
-    assert _statuses(app)["sending"] > 0  # the killed workers held claimed rows
     restarted = [_start_worker(env, "--once") for _ in range(workers)]
     for process in restarted:
         output, _ = process.communicate(timeout=120)

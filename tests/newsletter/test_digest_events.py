@@ -72,3 +72,14 @@ def test_email_this_event_goes_to_event_subscribers(make_app):
         assert mailing.kind == "event" and mailing.subject.startswith("Open day – May")
         emails = sorted(d.subscriber.email for d in db.session.execute(db.select(Delivery)).scalars())
         assert emails == ["both0@example.org", "events0@example.org"]
+
+
+def test_photos_become_plain_absolute_images_a_column_wide(app):
+    figure = ('<figure><picture><source type="image/webp" srcset="/media/a-480.webp 480w, /media/a-960.webp 960w" '
+              'sizes="100vw"><img src="/media/a-960.jpg" srcset="/media/a-480.jpg 480w" sizes="100vw" '
+              'width="3000" height="2000" loading="lazy" decoding="async" alt="The team"></picture></figure>')
+    with app.test_request_context():
+        html = services.absolute_urls(figure)
+    assert "<source" not in html and "srcset" not in html and "loading" not in html
+    assert '<img src="http://blog.test/media/a-960.jpg"' in html
+    assert 'width="592" height="395"' in html and 'alt="The team"' in html
