@@ -12,8 +12,9 @@ Worker times exclude interpreter and app start-up, measured separately (a worker
 an empty outbox) and subtracted. Needs ``smtp-sink`` (Debian package ``postfix``; the
 Postfix daemon itself need not run).
 
-    .venv/bin/python bench/delivery.py                  # 10,000 subscribers, PostgreSQL if reachable
-    .venv/bin/python bench/delivery.py --subscribers 2000 --database sqlite
+    .venv/bin/python bench/delivery.py                  # 5,000 subscribers, PostgreSQL if reachable
+    .venv/bin/python bench/delivery.py --full           # 10,000 subscribers
+    .venv/bin/python bench/delivery.py --database sqlite
 """
 from __future__ import annotations
 
@@ -191,8 +192,11 @@ def run_workers(env: dict, workers: int) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--body-kb", type=int, default=30, help="size of the post in the digest (KB of text)")
+    parser.add_argument("--subscribers", type=int, default=None,
+                        help="default 5,000 on PostgreSQL, 1,000 on SQLite (under two minutes)")
+    parser.add_argument("--full", action="store_true", help="the full size: 10,000 subscribers")
+    parser.add_argument("--body-kb", type=int, default=16,
+                        help="size of the post in the digest (KB of text; 16 makes a message of about 40 KB)")
     parser.add_argument("--database", choices=["auto", "postgresql", "sqlite"], default="auto")
     parser.add_argument("--batch-size", type=int, default=100)
     args = parser.parse_args()
@@ -209,7 +213,7 @@ def main() -> None:
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", SITE_URL=config["SITE_URL"],
                    INSTANCE_PATH=config["INSTANCE_PATH"], MAIL_URL=config["MAIL_URL"], PYTHONPATH=str(ROOT),
                    NEWSLETTER_BATCH_SIZE=str(args.batch_size))
-        n = args.subscribers
+        n = 10_000 if args.full else args.subscribers or (5_000 if kind == "postgresql" else 1_000)
         print(f"Delivery benchmark: {n} subscribers, one digest, {kind}, smtp-sink on 127.0.0.1:{port}")
         prepare(config, n, args.body_kb)
         startup, _ = run_workers(env, 1)  # an empty outbox: interpreter, app and connection start-up

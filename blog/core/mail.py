@@ -76,6 +76,18 @@ def _address(email: str, name: str = "") -> Address:
     return Address(display_name=clean_header_text(name), username=local, domain=domain)
 
 
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9 .,'()!#$%&*+/=?^_`{|}~-]*")
+
+
+def _to_header(email: str, name: str) -> bytes:
+    """The To header; plain ASCII names and addresses skip the (slow) general path of the email package."""
+    name = clean_header_text(name)
+    if _PLAIN_ADDRESS.fullmatch(email or "") and _PLAIN_NAME.fullmatch(name) and len(name) + len(email) < 60:
+        return (f'To: "{name}" <{email}>\r\n' if name else f"To: {email}\r\n").encode("ascii")
+    return _fold("To", _address(email, name))
+
+
 def _qp(text: str) -> str:
     """Quoted-printable (CRLF line ends) that ends with a line break, so whatever follows starts a line."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -184,7 +196,7 @@ class MessageTemplate:
         if unsubscribe_url:
             values.setdefault("UNSUBSCRIBE_URL", unsubscribe_url)
         head = [
-            _fold("To", _address(to_email, to_name)),
+            _to_header(to_email, to_name),
             f"Date: {format_datetime(date or utcnow())}\r\n".encode(),
             f"Message-ID: {message_id or self.new_message_id()}\r\n".encode(),
             self._head,

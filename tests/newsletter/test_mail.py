@@ -115,3 +115,15 @@ def test_pipelined_sending_with_refusals_and_dot_stuffing(make_app, smtp_server)
     assert smtp_server.recipients() == ["a@example.org", "b@example.org"]
     for message in smtp_server.messages():
         assert message.get_content().replace("\r\n", "\n") == ".leading dot\n..two\nend\n"
+
+
+@pytest.mark.parametrize("email, name", [
+    ("a.b@example.org", "Reader 7"), ("a@example.org", ""), ("o'neil@example.org", "Pat O'Neil (lab)"),
+    ("a@example.org", 'Quote " inside'), ("a@example.org", "Zoë"), ("a@example.org", "x" * 80),
+    ("a@example.org", "Semi; colon <angle>"),
+])
+def test_to_header_fast_path_parses_like_the_general_one(appctx, email, name):
+    template = mail.MessageTemplate(subject="S", text="T")
+    message = _parse(template.render(email, name))
+    [address] = message["To"].addresses
+    assert (address.addr_spec, address.display_name) == (email, name)
