@@ -21,7 +21,7 @@ from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.mail import inline_css
 from blog.core.markdown import render_markdown
-from blog.core.time import local_to_utc, to_local, utcnow, zone
+from blog.core.time import local_to_utc, to_local, utcnow
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db
 from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKind, NewsletterSettings,

@@ -6,11 +6,11 @@ import io
 from datetime import datetime, timedelta
 
 from blog.accounts.models import Role
-from blog.core.time import UTC, utcnow
+from blog.core.time import UTC
 from blog.extensions import db
 from blog.newsletter import services
 from blog.newsletter.models import Delivery, Mailing, NewsletterSettings, Subscriber
-from tests.factories import login, make_post, make_user
+from tests.factories import make_post, make_user
 from tests.newsletter.conftest import add_subscribers
 
 
