@@ -83,3 +83,16 @@ def test_photos_become_plain_absolute_images_a_column_wide(app):
     assert "<source" not in html and "srcset" not in html and "loading" not in html
     assert '<img src="http://blog.test/media/a-960.jpg"' in html
     assert 'width="592" height="395"' in html and 'alt="The team"' in html
+
+
+def test_digest_stays_under_gmail_clipping(app):
+    long_body = "\n\n".join(f"Paragraph {n}: " + "findings and reflections from the workshop " * 30
+                            for n in range(40))
+    with app.test_request_context():
+        author = make_user()
+        for n in range(6):
+            make_post(author, title=f"Long write-up {n}", body=long_body)
+        composition = services.compose_digest(since=utcnow() - timedelta(days=1))
+    assert len(composition.html.encode()) <= services.MAX_HTML_BYTES
+    assert composition.posts  # the newest are kept, as excerpts with links
+    assert "Long write-up 5" in composition.html
