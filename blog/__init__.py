@@ -83,6 +83,8 @@ def register_request_hooks(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from blog.accounts.cli import users
     from blog.demo import demo_command
+    from blog.newsletter.cli import newsletter
 
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
+    app.cli.add_command(newsletter)

@@ -22,6 +22,7 @@ from blog.embeds.demo import seed as seed_embeds
 from blog.events.demo import seed as seed_events
 from blog.extensions import db
 from blog.media.demo import seed as seed_media
+from blog.newsletter.demo import seed as seed_newsletter
 from blog.posts import services as posts
 from blog.posts.models import Post
 from blog.site.services import ensure_settings
@@ -116,7 +117,7 @@ def create_demo_content() -> dict:
     db.session.flush()
     created = {"admin": admin, "password": password, "authors": [okafor, hartley], "writeup": writeup}
     # Each feature adds its part (idempotent, flushes): photos first, since quotes and events follow.
-    for seed in (seed_media, seed_embeds, seed_events):
+    for seed in (seed_media, seed_embeds, seed_events, seed_newsletter):
         seed(created)
     return created
 

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlparse
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blog.accounts import services
 from blog.accounts.forms import (AcceptInvitationForm, InviteForm, LoginForm, ProfileForm, RoleForm,
                                  SetPasswordForm)
 from blog.accounts.models import Role, User
+from blog.core.mail import send_email
 from blog.errors import ValidationFailed
 from blog.extensions import db, login_manager
+from blog.site.services import get_settings
 
 bp = Blueprint("accounts", __name__)
 
@@ -75,7 +77,12 @@ def people():
         else:
             db.session.commit()
             invitation_link = url_for("accounts.accept_invitation", token=token, _external=True)
-            flash(f"Invitation made for {invitation.email}. Send them the link below.", "success")
+            emailed = send_email(invitation.email, f"Your invitation to {get_settings().site_name}", "invitation",
+                                 link=invitation_link, inviter=current_user.display_name,
+                                 role=invitation.role, days=current_app.config["INVITATION_DAYS"])
+            flash(f"Invitation made for {invitation.email} and "
+                  + ("emailed to them. The link is also below." if emailed
+                     else "NOT emailed (mail failed). Send them the link below."), "success")
     return render_template("accounts/people.html", form=form, users=services.list_users(),
                            invitation_link=invitation_link, role_form=RoleForm())
 
@@ -115,7 +122,9 @@ def reset_link(user_id: int):
     services.require_role(current_user, Role.ADMIN, "reset passwords")
     user = db.get_or_404(User, user_id)
     link = url_for("accounts.reset_password", token=services.password_reset_token(user), _external=True)
-    return render_template("accounts/reset_link.html", person=user, link=link)
+    emailed = send_email(user.email, f"Reset your password for {get_settings().site_name}", "password_reset",
+                         to_name=user.display_name, person=user, link=link)
+    return render_template("accounts/reset_link.html", person=user, link=link, emailed=emailed)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

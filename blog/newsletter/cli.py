@@ -1,0 +1,113 @@
+"""``flask newsletter send | run | worker``: compose and queue digests, and deliver the outbox."""
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from blog.core.mail import get_sender
+from blog.core.time import UTC
+from blog.errors import ValidationFailed
+from blog.extensions import db
+from blog.newsletter import services
+from blog.newsletter.delivery import AnotherWorkerRunning, Worker, outstanding_count
+
+
+def _with_site_urls(command):
+    """Run inside a request context on SITE_URL, so links in mail point at the public site."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with current_app.test_request_context("/", base_url=current_app.config["SITE_URL"]):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+newsletter = AppGroup("newsletter", help="Digests and the delivery outbox.")
+
+
+@newsletter.command("send")
+@click.option("--dry-run", is_flag=True, help="Print the digest instead of queueing it.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), default=None,
+              help="Cover posts published since this UTC date instead of since the last digest.")
+@_with_site_urls
+def send_command(dry_run: bool, since):
+    """Compose the digest of what is new and queue it for every subscriber now."""
+    composition = services.compose_digest(since=since.replace(tzinfo=UTC) if since else None)
+    if dry_run:
+        click.echo(f"Subject: {composition.subject}")
+        click.echo(f"HTML: {len(composition.html.encode()) / 1024:.1f} KB; "
+                   f"{'EMPTY: would not be sent' if composition.empty else 'would be sent'}")
+        click.echo()
+        click.echo(services.fill_markers(composition.text, services.personal_values(None)))
+        db.session.rollback()
+        return
+    try:
+        mailing = services.queue_mailing(composition, by=None)
+    except ValidationFailed as error:
+        db.session.rollback()
+        click.echo(error.message)
+        return
+    db.session.commit()
+    click.echo(f"Digest {mailing.id} queued for {mailing.recipient_count} subscribers. "
+               "Run `flask newsletter worker` to deliver it.")
+
+
+@newsletter.command("run")
+@_with_site_urls
+def run_command():
+    """Queue the digest if the schedule says it is due (for cron or a systemd timer)."""
+    message, _ = services.queue_due_digest()
+    db.session.commit()
+    click.echo(message)
+
+
+@newsletter.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
+@click.option("--batch-size", type=int, default=None, help="Messages per claimed batch (one SMTP connection).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_with_site_urls
+def worker_command(once: bool, batch_size: int | None, quiet: bool):
+    """Deliver the outbox. Safe to kill at any moment, and to run several at once on PostgreSQL."""
+    sender = get_sender()
+    click.echo(f"Delivering through {sender.describe()}.", err=True)
+    total = outstanding_count()
+    db.session.commit()
+    stopping = {"now": False}
+
+    def stop(signum, frame):
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    bar = None
+    if not quiet:
+        bar = click.progressbar(length=max(total, 1), label="Sending", show_pos=True, file=sys.stderr,
+                                item_show_func=lambda stats: stats.line() if stats else "")
+        bar.__enter__()
+    done_before = {"n": 0}
+
+    def progress(stats):
+        if bar is None:
+            return
+        done = stats.sent + stats.failed + stats.skipped
+        bar.length = max(done + stats.remaining, 1)
+        bar.update(done - done_before["n"], stats)
+        done_before["n"] = done
+
+    worker = Worker(sender=sender, batch_size=batch_size, on_progress=progress)
+    try:
+        stats = worker.run(once=once, should_stop=lambda: stopping["now"])
+    except AnotherWorkerRunning as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"Done: {stats.line()}; {stats.retried} to retry, {stats.skipped} skipped.")
+    if hasattr(sender, "folder"):
+        click.echo(f"Messages were written to {sender.folder}")

@@ -1,0 +1,39 @@
+"""The newsletter's public pages meet WCAG 2.1 AA (axe-core in Chromium) and set no cookie to read."""
+from __future__ import annotations
+
+import pytest
+
+from blog.extensions import db
+from blog.newsletter import services
+from tests.newsletter.conftest import add_subscribers
+
+
+@pytest.mark.browser
+def test_public_newsletter_pages_meet_wcag_21_aa(live_server, browser, axe_source):
+    with live_server.app.test_request_context():
+        [subscriber] = add_subscribers(1)
+        token = services.subscriber_token(subscriber)
+        db.session.commit()
+    context = browser.new_context(bypass_csp=True)  # only so that axe itself can be injected
+    page = context.new_page()
+    violations = []
+    for path in ["/", "/newsletter/subscribe", "/newsletter/embed", f"/newsletter/unsubscribe/{token}",
+                 f"/newsletter/preferences/{token}"]:
+        page.goto(live_server.url + path)
+        if path in ("/", "/newsletter/subscribe", "/newsletter/embed"):
+            assert context.cookies() == [], path  # reading and the subscribe forms set no cookie
+        page.add_script_tag(content=axe_source)
+        found = page.evaluate("""async () => {
+            const result = await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return result.violations.map(v => v.id + ': ' + v.help + ' @ '
+                + v.nodes.map(n => n.target.join(' ')).join(', '));
+        }""")
+        violations += [f"{path}: {v}" for v in found]
+    # The footer form works in a real browser: subscribing shows the same answer as always.
+    page.goto(live_server.url + "/")
+    page.fill("#footer-email", "new.reader@example.org")
+    page.click(".footer-subscribe button[type=submit]")
+    assert "Check your inbox" in page.content()
+    context.close()
+    assert violations == [], "\n".join(violations)
