@@ -21,7 +21,7 @@ from sqlalchemy import case, exists, or_
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.markdown import render_markdown
-from blog.core.slugs import make_slug, unique_slug
+from blog.core.slugs import unique_slug
 from blog.core.time import is_valid_zone, local_to_utc, utcnow
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
 from blog.events import dates

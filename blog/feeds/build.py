@@ -8,11 +8,9 @@ HTML with every site-relative address made absolute (feed readers have no base).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
-from flask import current_app
 from markupsafe import escape
 
 from blog.core.time import isoformat_z, utcnow
@@ -20,31 +18,10 @@ from blog.events import services as events
 from blog.events.models import Event
 from blog.posts.models import Post
 from blog.site.services import get_settings
-from blog.site.templating import absolute_url
+from blog.site.templating import absolute_url, absolutise_urls
 
 FEED_ITEMS = 20
 EVENT_FEED_ITEMS = 50
-_RELATIVE_ATTR = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')
-_SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
-
-
-def absolutise(html: str) -> str:
-    """Make site-relative ``href``/``src``/``srcset`` addresses absolute on ``SITE_URL``."""
-    site = current_app.config["SITE_URL"]
-    html = _RELATIVE_ATTR.sub(lambda m: f'{m.group(1)}{site}{m.group(2)}"', html or "")
-
-    def srcset(match: re.Match) -> str:
-        parts = []
-        for candidate in match.group(2).split(","):
-            candidate = candidate.strip()
-            if candidate.startswith("/") and not candidate.startswith("//"):
-                candidate = site + candidate
-            parts.append(candidate)
-        return f'{match.group(1)}{", ".join(parts)}"'
-
-    return _SRCSET.sub(srcset, html)
-
-
 @dataclass
 class Enclosure:
     url: str
@@ -104,7 +81,7 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str) -> Fee
         entry.published(_s(post.published_at))
         entry.updated(_s(max(post.updated_at, post.published_at)))
         entry.summary(post.excerpt or post.title)  # RSS <description>, Atom <summary>
-        entry.content(absolutise(post.body_html), type="html")
+        entry.content(absolutise_urls(post.body_html), type="html")
         for author in post.authors:
             entry.author({"name": author.display_name, "uri": absolute_url("posts.author", slug=author.slug)})
             entry.dc.dc_creator(author.display_name)
@@ -142,7 +119,7 @@ def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
             "id": _entry_id(post.uid),
             "url": absolute_url("posts.post", slug=post.slug),
             "title": post.title,
-            "content_html": absolutise(post.body_html),
+            "content_html": absolutise_urls(post.body_html),
             "summary": post.excerpt,
             "date_published": isoformat_z(post.published_at),
             "date_modified": isoformat_z(max(post.updated_at, post.published_at)),
@@ -175,7 +152,7 @@ def event_entry_html(event: Event) -> str:
     if event.summary:
         parts.append(f"<p>{escape(event.summary)}</p>")
     if event.description_html:
-        parts.append(absolutise(event.description_html))
+        parts.append(absolutise_urls(event.description_html))
     if event.is_dated:
         parts.append(f'<p><a href="{escape(events.event_ics_url(event))}">Add to calendar</a></p>')
     if len(event.changes) > 1:

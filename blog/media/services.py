@@ -274,13 +274,6 @@ def file_url(name: str, *, external: bool = False) -> str:
     return current_app.config["SITE_URL"] + path if external else path
 
 
-def absolute_media_urls(html: str) -> str:
-    """Stored post HTML with its photo addresses made absolute (for feeds and email)."""
-    site = current_app.config["SITE_URL"]
-    return re.sub(r'(?<=")/media/photos/|(?<=, )/media/photos/',
-                  site + "/media/photos/", html or "")
-
-
 def _srcset(photo: Photo, fmt: str) -> str:
     return ", ".join(f"{file_url(v['name'])} {v['width']}w" for v in photo.variant_list(fmt))
 

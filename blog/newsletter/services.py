@@ -29,6 +29,7 @@ from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKi
                                     new_token_key)
 from blog.posts.models import VISIBLE_STATUSES, Post
 from blog.site.services import get_settings
+from blog.site.templating import absolutise_urls
 
 # Gmail clips messages over 102 KB; stay clear of it with the headers added.
 MAX_HTML_BYTES = 95_000
@@ -443,9 +444,6 @@ def _event_items(events_api, events) -> list[dict]:
              "event": e, "changes": []} for e in events]
 
 
-_RELATIVE = re.compile(r'''(\s(?:src|href|srcset)=["'])/(?!/)''')
-
-
 _SOURCE_TAG = re.compile(r"<source\b[^>]*>", re.I)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 _RESPONSIVE_ATTR = re.compile(r'\s(?:srcset|sizes|loading|decoding)="[^"]*"', re.I)
@@ -467,8 +465,7 @@ def _email_image(match: re.Match) -> str:
 def absolute_urls(html: str) -> str:
     """Images and links fit for mail: site-relative URLs made absolute (mail is read far from the
     site), ``<picture>`` sources dropped so the ``<img>`` (a sized variant) is what shows."""
-    html = _IMG_TAG.sub(_email_image, _SOURCE_TAG.sub("", html))
-    return _RELATIVE.sub(lambda m: m.group(1) + current_app.config["SITE_URL"] + "/", html)
+    return absolutise_urls(_IMG_TAG.sub(_email_image, _SOURCE_TAG.sub("", html)))
 
 
 _IMAGE_MD = re.compile(r"!\[([^\]]*)\]\([^)]*\)")

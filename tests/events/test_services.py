@@ -7,7 +7,7 @@ from blog.accounts.models import Role
 from blog.core.time import UTC
 from blog.errors import NotAllowed, ValidationFailed
 from blog.events import services
-from blog.events.models import EventStatus, Precision
+from blog.events.models import EventStatus
 from blog.events.services import EventInput, PersonInput
 from blog.extensions import db
 from tests.factories import make_post, make_user

@@ -66,7 +66,7 @@ def test_event_page_shows_update_json_ld_and_calendar_link(client, appctx):
     db.session.commit()
     page = client.get("/events/practitioner-day").get_data(as_text=True)
     today = utcnow().strftime("%-d %B")
-    assert f"Updated <time datetime=" in page and f">{today}</time>: date confirmed, venue confirmed" in page
+    assert "Updated <time datetime=" in page and f">{today}</time>: date confirmed, venue confirmed" in page
     assert 'href="/events/practitioner-day.ics"' in page and "Add to calendar" in page
     assert "Dr P. Natarajan, Children&#39;s Trust" in page
     data = _json_ld(page)

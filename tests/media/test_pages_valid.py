@@ -1,7 +1,6 @@
 """The pages this feature adds or changes are valid HTML5 (Nu HTML Checker) and pass axe in Chromium."""
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 
@@ -10,7 +9,7 @@ import pytest
 from blog.accounts.models import Role
 from blog.extensions import db
 from blog.media import services
-from tests.factories import login, make_post, make_user
+from tests.factories import make_post, make_user
 from tests.media.images import photo
 
 

@@ -6,6 +6,7 @@ import pytest
 from blog.accounts.models import Role
 from blog.errors import NotAllowed, ValidationFailed
 from blog.extensions import db
+from blog.site.templating import absolutise_urls
 from blog.media import services
 from blog.media.storage import get_storage
 from blog.posts import services as posts
@@ -144,6 +145,6 @@ def test_photo_url_picks_a_variant_wide_enough(appctx):
 
 def test_absolute_media_urls_for_feeds_and_email(appctx):
     stored = services.store_photo(photo(), "a.jpg", by=make_user())
-    html = services.absolute_media_urls(str(services.render_photo_figure(stored)))
+    html = absolutise_urls(str(services.render_photo_figure(stored)))
     assert '="/media/' not in html and ", /media/" not in html
     assert html.count("http://blog.test/media/photos/") == len(stored.file_names) + 1  # + the src

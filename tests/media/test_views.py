@@ -122,7 +122,6 @@ def test_autosave_keeps_a_working_copy_not_a_revision_each_time(app, client):
 
 def test_autosave_keeps_a_revision_at_most_every_few_minutes(appctx):
     author = make_user()
-    author_id = author.id
     post = make_post(author, published=False, body="Start")
     start = utcnow()
     kept = [editing.autosave(post, by=author, title=post.title, body=f"Text {minute}", base_version=post.version,

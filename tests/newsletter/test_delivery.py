@@ -63,7 +63,7 @@ def test_permanent_failures_are_recorded_and_bounce_after_threshold(make_app, sm
         failed = db.session.execute(db.select(Delivery).where(Delivery.status == "failed")).scalar_one()
         assert "550" in failed.last_error and failed.attempts == 1
         assert failed.subscriber.status == "subscribed" and failed.subscriber.bounce_count == 1
-        second = _queue_digest("Two")
+        _queue_digest("Two")
         _worker().run(once=True)
         bounced = db.session.execute(db.select(Subscriber).where(Subscriber.email == "reader1@example.org")).scalar_one()
         assert bounced.status == "bounced" and bounced.bounce_count == 2
