@@ -11,15 +11,18 @@ import json
 from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 from markupsafe import escape
 
 from blog.core.time import isoformat_z, utcnow
 from blog.events import services as events
 from blog.events.models import Event
+from blog.media.services import shared_image
 from blog.posts.models import Post
 from blog.site.services import get_settings
 from blog.site.templating import absolute_url, absolutise_urls
 
+ATOM = "{http://www.w3.org/2005/Atom}"
 FEED_ITEMS = 20
 EVENT_FEED_ITEMS = 50
 @dataclass
@@ -30,14 +33,11 @@ class Enclosure:
 
 
 def post_enclosure(post: Post) -> Enclosure | None:
-    """The post's feature photo as an RSS enclosure / Atom ``rel="enclosure"`` link.
-
-    Extension point for the media feature: return ``Enclosure(absolute_url,
-    byte_length, "image/jpeg")`` for ``post.feature_photo`` (e.g. from
-    ``blog.media.services.photo_url(photo, external=True)`` and the variant's
-    size). ``None`` means no enclosure, which every feed handles.
-    """
-    return None
+    """The post's feature photo (a JPEG variant) as an RSS enclosure / Atom ``rel="enclosure"`` link."""
+    if post.feature_photo is None:
+        return None
+    image = shared_image(post.feature_photo)
+    return Enclosure(image.url, image.length, image.mime_type)
 
 
 @dataclass
@@ -57,7 +57,7 @@ def _entry_id(uid: str) -> str:
     return f"urn:uuid:{uid}"
 
 
-def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str) -> FeedGenerator:
+def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclosures: bool) -> FeedGenerator:
     settings = get_settings()
     feed = FeedGenerator()
     feed.load_extension("dc", atom=False, rss=True)  # RSS <author> needs an e-mail: names go in dc:creator
@@ -87,18 +87,37 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str) -> Fee
             entry.dc.dc_creator(author.display_name)
         for tag in post.tags:
             entry.category(term=tag.name, label=tag.name, scheme=absolute_url("posts.tag", slug=tag.slug))
-        enclosure = post_enclosure(post)
+        enclosure = post_enclosure(post) if enclosures else None
         if enclosure is not None:
             entry.enclosure(enclosure.url, str(enclosure.length), enclosure.mime_type)
     return feed
 
 
 def posts_rss(info: FeedInfo, items: list[Post]) -> bytes:
-    return _post_generator(info, items, self_type="application/rss+xml").rss_str(pretty=False)
+    return _post_generator(info, items, self_type="application/rss+xml", enclosures=True).rss_str(pretty=False)
 
 
 def posts_atom(info: FeedInfo, items: list[Post]) -> bytes:
-    return _post_generator(info, items, self_type="application/atom+xml").atom_str(pretty=False)
+    feed = _post_generator(info, items, self_type="application/atom+xml", enclosures=False)
+    return _add_atom_enclosures(feed.atom_str(pretty=False), items)
+
+
+def _add_atom_enclosures(document: bytes, items: list[Post]) -> bytes:
+    """Add each entry's ``<link rel="enclosure">``.
+
+    feedgen 1.0.0 writes an Atom entry's links without their ``rel``, ``type``
+    and ``length`` (it reads them back from the element it has just created), so
+    an enclosure would come out as a second "alternate" link, which the W3C
+    validator rejects. The links are added here instead.
+    """
+    root = etree.fromstring(document)
+    enclosures = {_entry_id(post.uid): post_enclosure(post) for post in items}
+    for entry in root.iter(f"{ATOM}entry"):
+        enclosure = enclosures.get(entry.findtext(f"{ATOM}id"))
+        if enclosure is not None:
+            etree.SubElement(entry, f"{ATOM}link", rel="enclosure", href=enclosure.url,
+                             type=enclosure.mime_type, length=str(enclosure.length))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def posts_json(info: FeedInfo, items: list[Post]) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app
 from markupsafe import Markup
@@ -52,7 +53,7 @@ def _apply_prepared(photo: Photo, prepared: Prepared) -> None:
     photo.content_hash = prepared.content_hash
     photo.width, photo.height = prepared.width, prepared.height
     photo.variants = {
-        f"{v.fmt}-{v.width}": {"name": v.name, "width": v.width, "height": v.height}
+        f"{v.fmt}-{v.width}": {"name": v.name, "width": v.width, "height": v.height, "bytes": len(v.data)}
         for v in prepared.variants
     }
 
@@ -266,6 +267,25 @@ def photo_url(photo: Photo, width: int = 960, fmt: str = "jpeg", external: bool 
     variants = photo.variant_list(fmt)
     chosen = next((v for v in variants if v["width"] >= width), variants[-1])
     return file_url(chosen["name"], external=external)
+
+
+@dataclass(frozen=True)
+class SharedImage:
+    """One JPEG variant of a photo for places outside the page: OpenGraph, JSON-LD, feed enclosures."""
+
+    url: str
+    width: int
+    height: int
+    length: int
+    alt_text: str
+    mime_type: str = "image/jpeg"
+
+
+def shared_image(photo: Photo, width: int = 1600) -> SharedImage:
+    variants = photo.variant_list("jpeg")
+    chosen = next((v for v in variants if v["width"] >= width), variants[-1])
+    return SharedImage(url=file_url(chosen["name"], external=True), width=chosen["width"],
+                       height=chosen["height"], length=chosen["bytes"], alt_text=photo.alt_text)
 
 
 def file_url(name: str, *, external: bool = False) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from blog.core.time import isoformat_z
+from blog.media.services import shared_image
 from blog.posts.models import Post
 from blog.site.services import get_settings
 from blog.site.templating import absolute_url
@@ -29,4 +30,7 @@ def post_json_ld(post: Post) -> dict:
     }
     if post.published_at:
         data["datePublished"] = isoformat_z(post.published_at)
+    if post.feature_photo is not None:
+        image = shared_image(post.feature_photo)
+        data["image"] = {"@type": "ImageObject", "url": image.url, "width": image.width, "height": image.height}
     return data

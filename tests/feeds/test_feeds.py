@@ -274,3 +274,36 @@ def test_event_feeds_answer_304(client, appctx):
     for url in ("/feeds/events.atom", "/feeds/events.ics", f"/events/{event.slug}.ics", "/events/"):
         first = _get(client, url)
         assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304, url
+
+
+def test_feature_photo_is_the_enclosure_the_social_card_and_the_json_ld_image(client, site):
+    from blog.media import services as media
+    from blog.media.storage import get_storage
+    from tests.media.images import photo
+
+    stored = media.store_photo(photo(2000, 1000), "hall.jpg", by=site["okafor"])
+    stored.alt_text = "Attendees around a table"
+    media.set_feature_photo(site["first"], stored.key, by=site["okafor"])
+    db.session.commit()
+    image = media.shared_image(stored)
+    assert image.url.startswith("http://blog.test/media/photos/") and image.width == 1600
+    assert image.length == len(get_storage().read(image.url.rsplit("/", 1)[-1]))
+
+    rss = feedparser.parse(_get(client, "/feeds/posts.rss").data)
+    entry = next(e for e in rss.entries if e.title == site["first"].title)
+    assert entry.enclosures == [{"href": image.url, "length": str(image.length), "type": "image/jpeg"}]
+    atom = feedparser.parse(_get(client, "/feeds/posts.atom").data)
+    entry = next(e for e in atom.entries if e.title == site["first"].title)
+    assert [link.href for link in entry.links if link.rel == "enclosure"] == [image.url]
+    item = next(i for i in json.loads(_get(client, "/feeds/posts.json").data)["items"]
+                if i["title"] == site["first"].title)
+    assert item["image"] == image.url and item["attachments"][0]["size_in_bytes"] == image.length
+
+    page = _get(client, f"/posts/{site['first'].slug}").get_data(as_text=True)
+    assert f'<meta property="og:image" content="{image.url}">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
+    assert '<meta property="og:image:alt" content="Attendees around a table">' in page
+    json_ld = json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])
+    assert json_ld["image"] == {"@type": "ImageObject", "url": image.url, "width": 1600, "height": 800}
+    other = _get(client, f"/posts/{site['second'].slug}").get_data(as_text=True)
+    assert "og:image" not in other and '<meta name="twitter:card" content="summary">' in other
