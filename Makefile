@@ -45,7 +45,7 @@ test: $(VENV)/.dev-installed node_modules/.installed
 
 ## bench: the measurement scripts in bench/ (never part of test)
 bench: $(VENV)/.dev-installed
-	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	status=0; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
