@@ -9,8 +9,10 @@ In CI (``CI=true``) a missing browser, Java or database is a failure, never a sk
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import threading
 import uuid
 from pathlib import Path
@@ -211,6 +213,41 @@ def vnu_command():
 
 
 @pytest.fixture(scope="session")
-def axe_source():
+def html_errors(vnu_command, tmp_path_factory):
+    """``html_errors({name: html})``: the Nu HTML Checker's errors, as ``"name:line: message"``."""
+    def check(pages: dict[str, str | bytes]) -> list[str]:
+        folder = tmp_path_factory.mktemp("vnu")
+        names = {}
+        for number, (name, html) in enumerate(pages.items()):
+            path = folder / f"page-{number}.html"
+            path.write_bytes(html if isinstance(html, bytes) else html.encode("utf-8"))
+            names[path.name] = name
+        result = subprocess.run([*vnu_command, "--errors-only", "--format", "json",
+                                 *(str(folder / file) for file in names)],
+                                capture_output=True, text=True, timeout=600)
+        messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+        return [f"{names.get(m.get('url', '').rsplit('/', 1)[-1], m.get('url'))}:{m.get('lastLine')}: "
+                f"{m.get('message')}" for m in messages]
+
+    return check
+
+
+AXE_RUN = """async () => {
+    const result = await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+    return result.violations.map(v => v.id + ': ' + v.help + ' @ '
+        + v.nodes.map(n => n.target.join(' ')).join(', '));
+}"""
+
+
+@pytest.fixture(scope="session")
+def axe_violations():
+    """``axe_violations(page)``: WCAG 2.1 A/AA violations axe-core finds on the page as it is now."""
     require_tool(AXE_JS.exists(), "axe-core (npm)")
-    return AXE_JS.read_text()
+    source = AXE_JS.read_text()
+
+    def check(page) -> list[str]:
+        page.evaluate(source)  # evaluated through the browser's protocol: the page's CSP does not apply
+        return page.evaluate(AXE_RUN)
+
+    return check

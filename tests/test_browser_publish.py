@@ -2,7 +2,8 @@
 import pytest
 
 from blog.accounts.models import Role
-from tests.factories import PASSWORD, make_user
+from tests.browsing import sign_in
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -11,10 +12,7 @@ def test_author_writes_and_publishes_a_post_a_reader_then_reads(live_server, pag
     with live_server.app.app_context():
         make_user(Role.AUTHOR, email="writer@example.org", name="Dr Writer")
 
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill("writer@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "writer@example.org")
     page.get_by_role("link", name="Write a new post").click()
 
     page.get_by_label("Title").fill("“Internet-based Harm” – a workshop")

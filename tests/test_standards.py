@@ -10,8 +10,6 @@ features add later are checked without touching this file.
 """
 from __future__ import annotations
 
-import json
-import subprocess
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -19,6 +17,7 @@ import pytest
 
 from blog.demo import ADMIN_EMAIL, create_demo_content
 from blog.extensions import db
+from tests.browsing import record_requests
 
 # Pages whose purpose is an action, not content: following them would sign the crawler out.
 NOT_CRAWLED = ("/logout",)
@@ -79,7 +78,7 @@ def _signed_in_client(app, password):
     return client
 
 
-def test_every_public_and_editor_page_is_valid_html5(demo_app, vnu_command, tmp_path):
+def test_every_public_and_editor_page_is_valid_html5(demo_app, html_errors):
     app, password = demo_app
     public = crawl(app.test_client(), ["/", "/about", "/login", "/does-not-exist"], app.config["SITE_URL"])
     editor = crawl(_signed_in_client(app, password), ["/editor/", "/admin/settings", "/admin/people",
@@ -87,16 +86,7 @@ def test_every_public_and_editor_page_is_valid_html5(demo_app, vnu_command, tmp_
     pages = {**public, **{f"signed-in {path}": html for path, html in editor.items()}}
     assert len(public) >= 8 and len(editor) >= 8, (sorted(public), sorted(editor))
 
-    files = {}
-    for number, (path, html) in enumerate(sorted(pages.items())):
-        file = tmp_path / f"page-{number}.html"
-        file.write_text(html, encoding="utf-8")
-        files[file.name] = path
-    result = subprocess.run([*vnu_command, "--errors-only", "--format", "json",
-                             *[str(tmp_path / name) for name in files]], capture_output=True, text=True)
-    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
-    errors = [f"{files.get(m.get('url', '').rsplit('/', 1)[-1], m.get('url'))}: {m.get('message')} "
-              f"[{m.get('extract', '')!r}]" for m in messages if m.get("type") == "error"]
+    errors = html_errors(pages)
     assert errors == [], "\n".join(errors)
 
 
@@ -108,25 +98,17 @@ def _demo_on(live_server):
 
 
 @pytest.mark.browser
-def test_public_pages_meet_wcag_21_aa_and_load_nothing_from_elsewhere(live_server, browser, axe_source):
+def test_public_pages_meet_wcag_21_aa_and_load_nothing_from_elsewhere(live_server, browser, axe_violations):
     paths = sorted(_demo_on(live_server), key=lambda path: (path.startswith("/login"), path))
-    context = browser.new_context(bypass_csp=True)  # only so that axe itself can be injected
+    context = browser.new_context()
     page = context.new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
+    requested = record_requests(page)
     violations, cookie_pages = [], []
     for path in paths:
         page.goto(live_server.url + path)
         if context.cookies() and not cookie_pages:
             cookie_pages.append(path)
-        page.add_script_tag(content=axe_source)
-        found = page.evaluate("""async () => {
-            const result = await axe.run(document, {runOnly: {type: 'tag',
-                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-            return result.violations.map(v => v.id + ': ' + v.help + ' @ '
-                + v.nodes.map(n => n.target.join(' ')).join(', '));
-        }""")
-        violations += [f"{path}: {v}" for v in found]
+        violations += [f"{path}: {v}" for v in axe_violations(page)]
     foreign = [url for url in requested if not url.startswith(live_server.url)]
     context.close()
     assert violations == [], "\n".join(violations)

@@ -193,19 +193,24 @@ def admin_note():
     return redirect(url_for("newsletter.admin"))
 
 
-@bp.post("/admin/send-now")
-@login_required
-def admin_send_now():
-    _require_editor()
+def _queue(compose, describe) -> Response:
+    """Compose and queue a mailing, then show its progress; a composing error is flashed instead."""
     try:
-        mailing = services.queue_mailing(services.compose_digest(), by=current_user)
-    except ValidationFailed as error:
+        mailing = services.queue_mailing(compose(), by=current_user)
+    except (ValidationFailed, NotFound) as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("newsletter.admin"))
     db.session.commit()
-    flash(f"Digest queued for {mailing.recipient_count} subscribers; the worker is sending it.", "success")
+    flash(f"{describe} queued for {mailing.recipient_count} subscribers; the worker is sending it.", "success")
     return redirect(url_for("newsletter.admin_mailing", mailing_id=mailing.id))
+
+
+@bp.post("/admin/send-now")
+@login_required
+def admin_send_now():
+    _require_editor()
+    return _queue(services.compose_digest, "Digest")
 
 
 @bp.post("/admin/posts/<int:post_id>/email")
@@ -213,30 +218,14 @@ def admin_send_now():
 def admin_email_post(post_id: int):
     _require_editor()
     post = db.get_or_404(Post, post_id)
-    try:
-        mailing = services.queue_mailing(services.compose_post(post), by=current_user)
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("newsletter.admin"))
-    db.session.commit()
-    flash(f"“{post.title}” queued for {mailing.recipient_count} subscribers.", "success")
-    return redirect(url_for("newsletter.admin_mailing", mailing_id=mailing.id))
+    return _queue(lambda: services.compose_post(post), f"“{post.title}”")
 
 
 @bp.post("/admin/events/<int:event_id>/email")
 @login_required
 def admin_email_event(event_id: int):
     _require_editor()
-    try:
-        mailing = services.queue_mailing(services.compose_event(event_id), by=current_user)
-    except (ValidationFailed, NotFound) as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("newsletter.admin"))
-    db.session.commit()
-    flash(f"Event announcement queued for {mailing.recipient_count} subscribers.", "success")
-    return redirect(url_for("newsletter.admin_mailing", mailing_id=mailing.id))
+    return _queue(lambda: services.compose_event(event_id), "Event announcement")
 
 
 def _preview_subscriber() -> Subscriber | None:

@@ -5,22 +5,10 @@ import pytest
 
 from blog.accounts.models import Role
 from tests.embeds import samples
-from tests.factories import PASSWORD, make_user
+from tests.browsing import record_requests, sign_in
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, url, email):
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def record_requests(page) -> list[str]:
-    seen: list[str] = []
-    page.on("request", lambda request: seen.append(request.url))
-    return seen
 
 
 def paste(page, selector: str, text: str) -> None:

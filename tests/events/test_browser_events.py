@@ -4,7 +4,8 @@ import icalendar
 import pytest
 
 from blog.accounts.models import Role
-from tests.factories import PASSWORD, make_user
+from tests.browsing import sign_in
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -13,10 +14,7 @@ def test_watch_this_space_event_is_confirmed_and_readers_see_the_update(live_ser
     with live_server.app.app_context():
         make_user(Role.AUTHOR, email="organiser@example.org", name="Dr Organiser")
 
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill("organiser@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "organiser@example.org")
     page.goto(live_server.url + "/editor/")
     page.get_by_role("navigation", name="Editor").get_by_role("link", name="Events").click()
     page.get_by_role("link", name="Announce a new event").click()

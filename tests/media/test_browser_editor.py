@@ -9,18 +9,11 @@ import pytest
 from blog.accounts.models import Role
 from blog.extensions import db
 from blog.posts.models import Post
-from tests.factories import PASSWORD, make_post, make_user
+from tests.browsing import sign_in
+from tests.factories import make_post, make_user
 from tests.media.images import photo
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, url, email):
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/(editor/?)?$"))
 
 
 def settle(page):

@@ -1,14 +1,12 @@
 """The pages this feature adds or changes are valid HTML5 (Nu HTML Checker) and pass axe in Chromium."""
 from __future__ import annotations
 
-import json
-import subprocess
-
 import pytest
 
 from blog.accounts.models import Role
 from blog.extensions import db
 from blog.media import services
+from tests.browsing import sign_in
 from tests.factories import make_post, make_user
 from tests.media.images import photo
 
@@ -27,7 +25,7 @@ def _site(app):
         return editor.email, post.slug, post.id, draft.id
 
 
-def test_media_and_editor_pages_are_valid_html(make_app, tmp_path, vnu_command):
+def test_media_and_editor_pages_are_valid_html(make_app, html_errors):
     app = make_app()
     email, slug, post_id, draft_id = _site(app)
     client = app.test_client()
@@ -40,31 +38,18 @@ def test_media_and_editor_pages_are_valid_html(make_app, tmp_path, vnu_command):
         "library-search": client.get("/media/?q=hall"),
         "conflict": client.post(f"/editor/posts/{draft_id}", data={"title": "x", "body": "y", "base_version": 0}),
     })
-    files = []
     for name, response in pages.items():
         assert response.status_code in (200, 409), name
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(response.data)
-        files.append(str(path))
-    result = subprocess.run([*vnu_command, "--format", "json", *files], capture_output=True, text=True)
-    messages = [m for m in json.loads(result.stderr or '{"messages": []}')["messages"] if m["type"] == "error"]
-    problems = [(m["url"].rsplit("/", 1)[-1], m.get("lastLine"), m["message"]) for m in messages]
+    problems = html_errors({name: response.data for name, response in pages.items()})
     assert not problems, "\n".join(map(str, problems))
 
 
 @pytest.mark.browser
-def test_editor_and_library_pass_axe(live_server, page, axe_source):
+def test_editor_and_library_pass_axe(live_server, page, axe_violations):
     email, slug, post_id, draft_id = _site(live_server.app)
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, live_server.url, email)
     for path in (f"/editor/posts/{draft_id}", "/media/", f"/posts/{slug}"):
         page.goto(live_server.url + path)
-        page.evaluate(axe_source)
-        result = page.evaluate("() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})")
-        violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
-        assert violations == [], path
+        assert axe_violations(page) == [], path
         page.wait_for_load_state("networkidle")  # the editor's first preview request
     page.goto("about:blank")
