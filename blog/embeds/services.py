@@ -330,6 +330,13 @@ def rerender_posts_showing(post: SocialPost) -> int:
     return sum(rerender_posts_using(KIND, value) for value in sorted(values))
 
 
+def snapshots_with_photo(photo_id: int) -> list[SocialPost]:
+    """Snapshots that show an uploaded photo, as avatar or as an attached picture."""
+    attached = db.select(SocialPostAttachment.social_post_id).where(SocialPostAttachment.photo_id == photo_id)
+    return list(db.session.execute(db.select(SocialPost).where(
+        or_(SocialPost.avatar_photo_id == photo_id, SocialPost.id.in_(attached)))).scalars())
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 def snapshot_by_key(key: str) -> SocialPost | None:

@@ -187,14 +187,18 @@ def photo_keys_in(markdown_text: str) -> list[str]:
 
 
 def posts_using(photo: Photo) -> list:
-    """Posts that show the photo in their body or as their feature photo."""
+    """Posts that show the photo: in their body, as their feature photo, or in a quoted social post."""
+    from blog.embeds import services as embeds  # embeds builds on media: imported when needed
     from blog.posts.models import Post
 
     candidates = db.session.execute(
         db.select(Post).where(or_(Post.body_markdown.contains(photo.key), Post.feature_photo_id == photo.id))
         .order_by(Post.updated_at.desc())
     ).scalars()
-    return [p for p in candidates if p.feature_photo_id == photo.id or photo.key in photo_keys_in(p.body_markdown)]
+    using = [p for p in candidates if p.feature_photo_id == photo.id or photo.key in photo_keys_in(p.body_markdown)]
+    for snapshot in embeds.snapshots_with_photo(photo.id):
+        using += [p for p in embeds.posts_showing(snapshot) if p not in using]
+    return using
 
 
 def library(search: str = "", *, limit: int = 200) -> list[Photo]:
@@ -223,6 +227,10 @@ def rerender_posts_showing(photo: Photo) -> int:
                 galleries.add(key)
     for key in galleries:
         count += rerender_posts_using("gallery", key)
+    from blog.embeds import services as embeds  # embeds builds on media: imported when needed
+
+    for snapshot in embeds.snapshots_with_photo(photo.id):
+        count += embeds.rerender_posts_showing(snapshot)
     return count
 
 

@@ -256,3 +256,20 @@ def test_deleting_a_parent_leaves_its_replies_standing_alone_in_posts(appctx):
     db.session.refresh(post)
     assert "Do we need" not in post.body_html and "@netguard_lab" in post.body_html
     assert services.snapshot_by_key("lind-1").in_reply_to is None
+
+
+def test_an_avatar_photo_counts_as_used_and_replacing_it_updates_the_cards(appctx):
+    from blog.media import services as media
+    from tests.media.images import photo
+
+    editor = make_user(Role.EDITOR)
+    avatar = media.store_photo(photo(400, 400), "avatar.png", by=editor)
+    services.create_snapshot(question(avatar_photo_key=avatar.key), by=editor)
+    post = make_post(editor, body="Asked:\n\n[[social:netguard-question]]\n")
+    assert avatar.variant_list("jpeg")[0]["name"] in post.body_html
+
+    with pytest.raises(ValidationFailed, match="used in 1 post"):
+        media.delete_photo(avatar, by=editor)
+    media.replace_photo(avatar, photo(400, 400, color=(10, 120, 200)), "new.png", by=editor)
+    db.session.commit()
+    assert avatar.variant_list("jpeg")[0]["name"] in db.session.get(type(post), post.id).body_html
