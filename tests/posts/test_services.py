@@ -8,7 +8,7 @@ from blog.core.time import utcnow
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
 from blog.posts import services
-from blog.posts.models import Post, PostStatus
+from blog.posts.models import Post, PostRevision, PostStatus
 from tests.factories import make_post, make_user
 
 SEED_TITLE = "“Internet-based Sex Offending” – an onlinePROTECT workshop"
@@ -222,3 +222,14 @@ def test_archive_years_and_months(appctx):
     assert services.archive_years() == [2016, 2015, 2014]
     assert services.archive_months(2014) == [11]
     assert services.archive_months(2015) == []
+
+
+def test_the_database_applies_on_delete_rules_on_sqlite_too(appctx):
+    """SQLite enforces foreign keys only when asked per connection: the app asks."""
+    author = make_user(Role.EDITOR)
+    post = make_post(author, title="Kept for a while")
+    revision_ids = [r.id for r in services.revisions_of(post)]
+    assert revision_ids
+    db.session.execute(db.delete(Post).where(Post.id == post.id))  # straight SQL: no ORM cascade
+    db.session.commit()
+    assert db.session.execute(db.select(PostRevision).where(PostRevision.id.in_(revision_ids))).all() == []
