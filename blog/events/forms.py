@@ -62,6 +62,8 @@ class EventForm(FlaskForm):
     organisers = TextAreaField("Organisers", description="One per line: Name, affiliation.")
     speakers = TextAreaField("Speakers", description="One per line: Name, affiliation.")
     tags = StringField("Tags", description="Separate tags with commas.")
+    photo = SelectField("Photo", validate_choice=False,
+                        description="Shown on the event page and when the page is shared. Upload photos in the photo library.")
     slug = StringField("URL slug", validators=[Optional(), Length(max=120)],
                        description="Made from the title when left empty.")
     base_sequence = HiddenField()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from blog.accounts.models import User
 from blog.core.time import UTCDateTime, utcnow
 from blog.extensions import db
+from blog.media.models import Photo
 from blog.posts.models import Post, Tag
 
 
@@ -124,6 +125,7 @@ class Event(db.Model):
     online_url: Mapped[str] = mapped_column(String(500), default="")
     registration_url: Mapped[str] = mapped_column(String(500), default="")
     registration_note: Mapped[str] = mapped_column(Text, default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="SET NULL"))
 
     status: Mapped[str] = mapped_column(String(20), default=EventStatus.ANNOUNCED.value)
     # iCalendar SEQUENCE: goes up by one on every saved change.
@@ -137,6 +139,7 @@ class Event(db.Model):
         order_by=EventPerson.position, cascade="all, delete-orphan", lazy="selectin"
     )
     tags: Mapped[list[Tag]] = relationship(secondary=event_tags, order_by=Tag.name, lazy="selectin")
+    photo: Mapped[Photo | None] = relationship(lazy="selectin")
     changes: Mapped[list[EventChange]] = relationship(
         order_by=(EventChange.changed_at.desc(), EventChange.id.desc()),
         cascade="all, delete-orphan", lazy="selectin",

@@ -29,6 +29,7 @@ from blog.events.models import (
     Event, EventChange, EventPerson, EventStatus, PersonRole, Precision, event_tags, event_writeups,
 )
 from blog.extensions import db
+from blog.media import services as media
 from blog.posts import services as posts
 from blog.posts.models import Post, Tag
 
@@ -106,6 +107,7 @@ class EventInput:
     slug: str | None = None
     tag_names: list[str] | None = None
     people: list[PersonInput] | None = field(default=None)
+    photo_key: str | None = None  # from the photo library; "" removes the photo
 
 
 def _check_url(value: str, field_name: str, label: str) -> str:
@@ -181,6 +183,11 @@ def _apply(event: Event, data: EventInput, *, by: User) -> None:
     event.online_url = _check_url(data.online_url, "online_url", "online link")
     event.registration_url = _check_url(data.registration_url, "registration_url", "registration link")
     event.registration_note = (data.registration_note or "").strip()
+    if data.photo_key is not None:
+        try:
+            event.photo = media.photo_by_key(data.photo_key) if data.photo_key else None
+        except NotFound:
+            raise ValidationFailed("The chosen photo is not in the photo library any more.", field="photo") from None
     if data.status is not None:
         try:
             event.status = EventStatus(data.status).value

@@ -6,6 +6,7 @@ from datetime import datetime
 from blog.core.time import to_local
 from blog.events import services
 from blog.events.models import Event, EventStatus, Precision
+from blog.media.services import shared_image
 from blog.site.services import get_settings
 from blog.site.templating import absolute_url
 
@@ -78,4 +79,6 @@ def event_json_ld(event: Event, now: datetime) -> dict:
                                  if p.affiliation else {})} for p in event.speakers]
     if event.registration_url:
         data["offers"] = {"@type": "Offer", "url": event.registration_url}
+    if event.photo is not None:
+        data["image"] = [shared_image(event.photo).url]
     return data

@@ -21,6 +21,7 @@ from blog.events.forms import EventForm
 from blog.events.models import Event, EventStatus, PersonRole, Precision
 from blog.events.structured_data import event_json_ld
 from blog.extensions import db
+from blog.media import services as media
 from blog.site import sitemap
 from blog.site.services import get_settings, register_time_stamp
 
@@ -152,6 +153,7 @@ def _fill_form(form: EventForm, event: Event) -> None:
     form.organisers.data = _people_text(event, PersonRole.ORGANISER)
     form.speakers.data = _people_text(event, PersonRole.SPEAKER)
     form.tags.data = ", ".join(t.name for t in event.tags)
+    form.photo.data = event.photo.key if event.photo else ""
     form.base_sequence.data = str(event.sequence)
 
 
@@ -201,6 +203,7 @@ def _input_from(form: EventForm) -> services.EventInput:
         slug=(form.slug.data or "").strip() or None,
         tag_names=(form.tags.data or "").split(","),
         people=_people(form.organisers.data, PersonRole.ORGANISER) + _people(form.speakers.data, PersonRole.SPEAKER),
+        photo_key=form.photo.data or "",
     )
 
 
@@ -238,6 +241,10 @@ def _form_for(event: Event | None) -> EventForm:
             _fill_form(form, event)
         else:
             form.timezone.data = get_settings().timezone
+    current = event.photo if event is not None else None
+    form.photo.choices = [("", "None")] + [
+        (p.key, p.label + (f" – {p.alt_text[:40]}" if p.alt_text else ""))
+        for p in ([current] if current is not None else []) + [p for p in media.library(limit=60) if p != current]]
     if not current_user.can(Role.AUTHOR):
         # Contributors write announcements; confirming is for authors and editors.
         keep = EventStatus.ANNOUNCED.value if event is None else event.status

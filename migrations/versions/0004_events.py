@@ -39,6 +39,7 @@ def upgrade():
     sa.Column('online_url', sa.String(length=500), nullable=False),
     sa.Column('registration_url', sa.String(length=500), nullable=False),
     sa.Column('registration_note', sa.Text(), nullable=False),
+    sa.Column('photo_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
@@ -46,6 +47,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_events_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['photo_id'], ['photos.id'], name=op.f('fk_events_photo_id_photos'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
     sa.UniqueConstraint('slug', name=op.f('uq_events_slug')),
     sa.UniqueConstraint('uid', name=op.f('uq_events_uid'))

@@ -227,3 +227,36 @@ def test_draft_event_preview_for_its_editors_only(client, appctx):
     page = response.get_data(as_text=True)
     assert "a draft, readers cannot see this page" in page and '<meta name="robots" content="noindex">' in page
     assert "May 2031, details to follow" in page
+
+
+def test_an_event_photo_is_chosen_in_the_editor_and_shown_and_shared(client, appctx):
+    from blog.media import services as media
+    from tests.media.images import photo
+
+    author = make_user(Role.AUTHOR)
+    hall = media.store_photo(photo(2000, 1200), "hall.jpg", by=author)
+    media.update_photo(hall, alt_text="Kingsgate Hall from the street", caption="The venue", credit="", by=author)
+    db.session.commit()
+    login(client, author)
+    form = client.get("/events/editor/new").get_data(as_text=True)
+    assert f'<option value="{hall.key}">' in form
+    response = client.post("/events/editor/new", data={
+        "title": "Practitioner day", "precision": "day", "start_day": "2031-05-20", "timezone": "Europe/London",
+        "status": "confirmed", "month": "0", "photo": hall.key, "action": "publish"})
+    assert response.status_code == 302
+    event = db.session.execute(db.select(Event)).scalar_one()
+    assert event.photo == hall
+
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert 'alt="Kingsgate Hall from the street"' in page and "<figcaption>" in page
+    image = media.shared_image(hall)
+    assert f'<meta property="og:image" content="{image.url}">' in page
+    assert _json_ld(page)["image"] == [image.url]
+
+    with_photo = client.get(f"/events/editor/{event.id}").get_data(as_text=True)
+    assert f'<option selected value="{hall.key}">' in with_photo or f'<option value="{hall.key}" selected>' in with_photo
+    bad = client.post(f"/events/editor/{event.id}", data={
+        "title": "Practitioner day", "precision": "day", "start_day": "2031-05-20", "timezone": "Europe/London",
+        "status": "confirmed", "month": "0", "photo": "no-such-photo", "base_sequence": str(event.sequence),
+        "action": "save"})
+    assert bad.status_code == 400 and "not in the photo library" in bad.get_data(as_text=True)
