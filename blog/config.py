@@ -89,6 +89,7 @@ def from_environment(environ=None) -> dict:
         "NEWSLETTER_SYNC_COMMIT": _bool(environ.get("NEWSLETTER_SYNC_COMMIT"), False),
         "NEWSLETTER_BOUNCE_THRESHOLD": _int(environ, "NEWSLETTER_BOUNCE_THRESHOLD", 3),
         "NEWSLETTER_CONFIRM_HOURS": _int(environ, "NEWSLETTER_CONFIRM_HOURS", 48),
+        "UPLOAD_LIMITS": environ.get("UPLOAD_LIMITS") or "60 per minute;600 per hour",
         "SUBSCRIBE_LIMITS": environ.get("SUBSCRIBE_LIMITS") or "5 per minute;20 per hour",
         "MAX_UPLOAD_BYTES": _int(environ, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
         "MAX_IMAGE_PIXELS": _int(environ, "MAX_IMAGE_PIXELS", 50_000_000),

@@ -5,7 +5,7 @@ errors or messages. Any that escapes a view becomes the matching HTTP page.
 """
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from blog.extensions import db
@@ -73,6 +73,9 @@ def register_error_handlers(app) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code < 400 or request.path.startswith("/static/"):
             return error
+        if request.accept_mimetypes.best == "application/json":  # the editor's scripts show this text
+            message = HEADINGS.get(error.code, error.name) + (f": {error.description}" if error.description else "")
+            return jsonify(error=message), error.code
         return _error_page(error.code, HEADINGS.get(error.code, error.name), error.description or "")
 
     @app.errorhandler(500)

@@ -19,6 +19,36 @@ MAX_PASTE_CHARS = 2_000_000
 _BOLD = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
 _NOT_BOLD = re.compile(r"font-weight\s*:\s*(normal|[1-4]00)", re.I)
 _ITALIC = re.compile(r"font-style\s*:\s*italic", re.I)
+_WORD_LIST_ITEM = re.compile(r"mso-list\s*:\s*l\d+", re.I)
+_WORD_LIST_MARKER = re.compile(r"mso-list\s*:\s*ignore", re.I)
+_NUMBERED_MARKER = re.compile(r"^\(?[0-9a-zA-Z]{1,4}[.)]$")
+
+
+def _word_lists_as_lists(root) -> None:
+    """Word writes list items as paragraphs (``style="mso-list:l0 level1"``) with the bullet or
+    number typed into a hidden span; make each run of them a real ``<ul>`` or ``<ol>``."""
+    def is_item(element) -> bool:
+        return isinstance(element.tag, str) and element.tag.lower() == "p" \
+            and bool(_WORD_LIST_ITEM.search(element.get("style", "")))
+
+    for paragraph in list(root.iter("p")):
+        if not is_item(paragraph) or paragraph.getparent() is None:
+            continue
+        run = [paragraph]
+        while (following := run[-1].getnext()) is not None and is_item(following):
+            run.append(following)
+        markers = []
+        for item in run:
+            marker = next((span for span in item.iter("span") if _WORD_LIST_MARKER.search(span.get("style", ""))), None)
+            markers.append(marker.text_content().strip() if marker is not None else "")
+            if marker is not None:
+                marker.drop_tree()
+        listing = lxml.html.Element("ol" if all(_NUMBERED_MARKER.match(m) for m in markers) else "ul")
+        paragraph.addprevious(listing)
+        for item in run:
+            item.tag = "li"
+            item.attrib.clear()
+            listing.append(item)
 
 
 def _normalise(html: str) -> str:
@@ -26,6 +56,7 @@ def _normalise(html: str) -> str:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (ValueError, lxml.etree.ParserError):
         return html
+    _word_lists_as_lists(root)
     for element in list(root.iter()):
         if not isinstance(element.tag, str):
             continue

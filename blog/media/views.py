@@ -14,7 +14,7 @@ from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.core.markdown import register_directive
 from blog.errors import DomainError, NotAllowed, ValidationFailed
-from blog.extensions import db
+from blog.extensions import db, limiter
 from blog.media import services
 from blog.media.storage import LocalStorage, get_storage
 
@@ -69,8 +69,17 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
 
 
+def _upload_limits() -> str:
+    return current_app.config["UPLOAD_LIMITS"]
+
+
+def _uploader() -> str:
+    return f"uploader-{current_user.get_id()}"
+
+
 @bp.post("/upload")
 @login_required
+@limiter.limit(_upload_limits, key_func=_uploader)
 def upload():
     """Upload one or more files (field ``file``).
 

@@ -198,6 +198,26 @@ def test_paste_turns_rich_text_into_clean_markdown(app, client):
     assert markdown == "**Strong** *slanted* normal"
 
 
+def _word_list_paragraph(marker: str, text: str, list_id: str = "l0") -> str:
+    """A list item as Word puts it on the clipboard: a paragraph with the bullet typed in a hidden span."""
+    return (f"<p class=MsoListParagraphCxSpMiddle style='text-indent:-18.0pt;mso-list:{list_id} level1 lfo1'>"
+            f"<![if !supportLists]><span style='font-family:Symbol'><span style='mso-list:Ignore'>{marker}"
+            f"<span style='font:7.0pt \"Times New Roman\"'>&nbsp;&nbsp;&nbsp; </span></span></span>"
+            f"<![endif]>{text}<o:p></o:p></p>")
+
+
+def test_word_list_paragraphs_become_markdown_lists(app, client):
+    with app.app_context():
+        login(client, make_user())
+    word = ("<!--StartFragment--><p class=MsoNormal>The day:</p>"
+            + _word_list_paragraph("·", "Research <b>briefings</b>") + _word_list_paragraph("·", "Case work")
+            + "<p class=MsoNormal>Then:</p>"
+            + _word_list_paragraph("1.", "Plan", "l1") + _word_list_paragraph("2.", "Act", "l1")
+            + "<!--EndFragment-->")
+    markdown = client.post("/editor/paste", json={"html": word}).get_json()["markdown"]
+    assert markdown == "The day:\n\n- Research **briefings**\n- Case work\n\nThen:\n\n1. Plan\n2. Act"
+
+
 def test_editor_page_lists_photos_with_their_fields_and_feature_choice(app, client):
     with app.app_context():
         author = make_user()
@@ -218,3 +238,16 @@ def test_editor_page_lists_photos_with_their_fields_and_feature_choice(app, clie
     with app.app_context():
         post = db.session.get(Post, post_id)
         assert post.feature_photo.key == key and post.feature_photo.alt_text == "Hall"
+
+
+def test_uploads_are_rate_limited_per_person_with_a_message_the_editor_shows(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, UPLOAD_LIMITS="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        login(client, make_user())
+    assert [upload(client).status_code for _ in range(3)] == [201, 201, 429]
+    assert upload(client).get_json()["error"].startswith("Too many requests")
+    other = app.test_client()
+    with app.app_context():
+        login(other, make_user())
+    assert upload(other).status_code == 201  # counted per person, not for everyone
