@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import func, insert, literal, or_, select
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
@@ -415,6 +415,8 @@ class Composition:
     note_html: str = ""
     post_id: int | None = None
     event_id: int | None = None
+    # A single announcement's tags: it goes to subscribers with no interests or a matching one.
+    tags: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -551,7 +553,8 @@ def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
     if len(html.encode()) > MAX_HTML_BYTES:
         html, text = _render("announcement", post=post, full_posts=False)
     return Composition(kind=MailingKind.POST.value, subject=post.title, html=html, text=text,
-                       covers_from=None, covers_until=now, posts=[post], post_id=post.id)
+                       covers_from=None, covers_until=now, posts=[post], post_id=post.id,
+                       tags=[tag.name for tag in post.tags])
 
 
 def compose_event(event_id: int, *, now: datetime | None = None) -> Composition:
@@ -567,13 +570,19 @@ def compose_event(event_id: int, *, now: datetime | None = None) -> Composition:
     html, text = _render("event", item=item)
     return Composition(kind=MailingKind.EVENT.value, subject=f"{item['title']} – {item['when']}",
                        html=html, text=text, covers_from=None, covers_until=now or utcnow(),
-                       events=[item], event_id=event.id)
+                       events=[item], event_id=event.id, tags=[tag.name for tag in event.tags])
 
 
-def audience_filter(kind: str):
+def audience_filter(kind: str, tags: list[str] = ()):
+    """Who gets a mailing: subscribed, wanting this kind, and, for a tagged announcement, either
+    without interests or with one of its tags (interests are stored as "A, B")."""
     wanted = [Receives.BOTH.value, Receives.EVENTS.value if kind == MailingKind.EVENT.value
               else Receives.DIGEST.value]
-    return (Subscriber.status == SubscriberStatus.SUBSCRIBED.value) & Subscriber.receives.in_(wanted)
+    condition = (Subscriber.status == SubscriberStatus.SUBSCRIBED.value) & Subscriber.receives.in_(wanted)
+    if tags:
+        padded = literal(", ") + func.lower(Subscriber.tags) + literal(",")
+        condition &= or_(Subscriber.tags == "", *[padded.contains(f", {tag.lower()},") for tag in tags])
+    return condition
 
 
 def queue_mailing(composition: Composition, *, by: User | None, now: datetime | None = None) -> Mailing:
@@ -595,7 +604,7 @@ def queue_mailing(composition: Composition, *, by: User | None, now: datetime | 
     # One INSERT ... SELECT: ten thousand rows without loading a single subscriber.
     rows = select(literal(mailing.id), Subscriber.id, literal(DeliveryStatus.QUEUED.value), literal(0),
                   literal(now, type_=Delivery.__table__.c.next_attempt_at.type), literal("")
-                  ).where(audience_filter(composition.kind))
+                  ).where(audience_filter(composition.kind, composition.tags))
     result = db.session.execute(
         insert(Delivery).from_select(["mailing_id", "subscriber_id", "status", "attempts",
                                       "next_attempt_at", "last_error"], rows)

@@ -96,3 +96,21 @@ def test_digest_stays_under_gmail_clipping(app):
     assert len(composition.html.encode()) <= services.MAX_HTML_BYTES
     assert composition.posts  # the newest are kept, as excerpts with links
     assert "Long write-up 5" in composition.html
+
+
+def test_a_tagged_announcement_reaches_subscribers_without_interests_or_with_a_matching_one(make_app):
+    app = make_app()
+    with app.test_request_context():
+        everything, workshops, policy, mixed = add_subscribers(4)
+        workshops.tags, policy.tags, mixed.tags = "Workshops", "Policy", "policy, WORKSHOPS"
+        editor = make_user(Role.EDITOR)
+        post = make_post(editor, title="Workshop report", tags=["Workshops", "Events"])
+        make_post(editor, title="Another")
+        mailing = services.queue_mailing(services.compose_post(post), by=editor)
+        db.session.commit()
+        emails = sorted(d.subscriber.email for d in db.session.execute(
+            db.select(Delivery).where(Delivery.mailing_id == mailing.id)).scalars())
+        assert emails == sorted([everything.email, workshops.email, mixed.email])
+        # A digest covers everything, so everyone who takes digests gets it.
+        digest = services.queue_mailing(services.compose_digest(), by=editor)
+        assert digest.recipient_count == 4
