@@ -17,24 +17,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+from sites import BATCH, BODY, add_published_posts, insert_returning_ids, make_app  # bench/sites.py
 
-from blog import create_app  # noqa: E402
-from blog.accounts import services as accounts  # noqa: E402
-from blog.accounts.models import Role  # noqa: E402
-from blog.core.time import utcnow  # noqa: E402
-from blog.events.models import Event, event_tags  # noqa: E402
-from blog.extensions import db  # noqa: E402
-from blog.posts.models import Post, PostAuthor, Tag, post_tags  # noqa: E402
+from blog.core.time import utcnow
+from blog.events.models import Event, event_tags
+from blog.extensions import db
 
-BODY = "<p>A paragraph of a workshop write-up with <em>emphasis</em> and a <a href=\"/x\">link</a>.</p>" * 12
 FEEDS = [
     ("posts RSS", "/feeds/posts.rss"),
     ("posts Atom", "/feeds/posts.atom"),
@@ -45,41 +39,14 @@ FEEDS = [
     ("events iCalendar", "/feeds/events.ics"),
     ("tag iCalendar", "/feeds/tags/workshops/events.ics"),
 ]
-BATCH = 5000
-
-
-def make_app(folder: Path):
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "SECRET_KEY": "bench", "SITE_URL": "http://bench.test", "INSTANCE_PATH": str(folder / "instance"),
-        "MEDIA_ROOT": str(folder / "media"), "MAIL_FOLDER": str(folder / "mail"), "RATELIMIT_ENABLED": False,
-    })
-
-
-def _insert_returning_ids(model, rows) -> list[int]:
-    db.session.execute(db.insert(model), rows)
-    return db.session.execute(db.select(model.id).order_by(model.id.desc()).limit(len(rows))).scalars().all()
 
 
 def build_site(folder: Path, posts: int, events: int) -> None:
     app = make_app(folder)
     with app.app_context():
         db.create_all()
-        author = accounts.create_user("bench@example.org", None, role=Role.AUTHOR, display_name="Bench Author")
-        tag = Tag(name="Workshops", slug="workshops")
-        db.session.add(tag)
-        db.session.flush()
+        tag = add_published_posts(posts)
         now = utcnow()
-        for start in range(0, posts, BATCH):
-            ids = _insert_returning_ids(Post, [{
-                "uid": str(uuid.uuid4()), "title": f"Workshop report {n}", "slug": f"workshop-report-{n}",
-                "body_markdown": "text", "body_html": BODY, "custom_excerpt": "", "excerpt": "A write-up.",
-                "status": "published", "published_at": now - timedelta(hours=n + 1), "created_at": now,
-                "updated_at": now, "version": 1,
-            } for n in range(start, min(posts, start + BATCH))])
-            db.session.execute(db.insert(PostAuthor), [{"post_id": i, "user_id": author.id, "position": 0}
-                                                       for i in ids])
-            db.session.execute(post_tags.insert(), [{"post_id": i, "tag_id": tag.id} for i in ids])
         today = now.date()
         for start in range(0, events, BATCH):
             rows = []
@@ -97,7 +64,7 @@ def build_site(folder: Path, posts: int, events: int) -> None:
                     "published_at": now - timedelta(days=1), "created_at": now,
                     "updated_at": now - timedelta(minutes=n), "end_date": date(day.year, 5, 31) if n % 4 == 0 else None,
                 })
-            ids = _insert_returning_ids(Event, rows)
+            ids = insert_returning_ids(Event, rows)
             db.session.execute(event_tags.insert(), [{"event_id": i, "tag_id": tag.id} for i in ids])
         db.session.commit()
         db.engine.dispose()

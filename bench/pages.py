@@ -23,53 +23,25 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+from sites import add_published_posts, make_app  # bench/sites.py; it puts the project on the path
 
-from blog import create_app  # noqa: E402
-from blog.accounts import services as accounts  # noqa: E402
-from blog.accounts.models import Role  # noqa: E402
-from blog.core.time import utcnow  # noqa: E402
-from blog.extensions import db  # noqa: E402
-from blog.posts.models import Post, PostAuthor, Tag, post_tags  # noqa: E402
+from blog.core.time import utcnow
+from blog.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKERS = 2
 CLIENTS = 4
-BODY = "<p>A paragraph of a workshop write-up with <em>emphasis</em> and a <a href=\"/x\">link</a>.</p>" * 12
 
 
 def build_site(folder: Path, posts: int) -> None:
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "SECRET_KEY": "bench", "SITE_URL": "http://bench.test", "INSTANCE_PATH": str(folder / "instance"),
-        "MEDIA_ROOT": str(folder / "media"), "MAIL_FOLDER": str(folder / "mail"), "RATELIMIT_ENABLED": False,
-    })
-    with app.app_context():
+    with make_app(folder).app_context():
         db.create_all()
-        author = accounts.create_user("bench@example.org", None, role=Role.AUTHOR, display_name="Bench Author")
-        tag = Tag(name="Workshops", slug="workshops")
-        db.session.add(tag)
-        db.session.flush()
-        now = utcnow()
-        for start in range(0, posts, 5000):
-            rows = [{
-                "uid": str(uuid.uuid4()), "title": f"Workshop report {n}", "slug": f"workshop-report-{n}",
-                "body_markdown": "text", "body_html": BODY, "custom_excerpt": "", "excerpt": "A write-up.",
-                "status": "published", "published_at": now - timedelta(hours=n + 1), "created_at": now,
-                "updated_at": now, "version": 1,
-            } for n in range(start, min(posts, start + 5000))]
-            db.session.execute(db.insert(Post), rows)
-            ids = db.session.execute(db.select(Post.id).where(Post.id > 0).order_by(Post.id.desc())
-                                     .limit(len(rows))).scalars().all()
-            db.session.execute(db.insert(PostAuthor), [{"post_id": i, "user_id": author.id, "position": 0}
-                                                       for i in ids])
-            db.session.execute(post_tags.insert(), [{"post_id": i, "tag_id": tag.id} for i in ids])
+        add_published_posts(posts)
         db.session.commit()
         db.engine.dispose()
 
