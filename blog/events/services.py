@@ -545,13 +545,6 @@ def latest_event_moment(now: datetime) -> datetime | None:
     return max(moments, default=None)
 
 
-def events_stamp(now: datetime | None = None) -> tuple[datetime, str]:
-    """The stamp event pages and feeds are cached on (the site's content stamp, which includes events)."""
-    from blog.site.services import content_stamp
-
-    return content_stamp(now)
-
-
 # --- saying what is known --------------------------------------------------------------------
 
 def display_when(event: Event) -> str:

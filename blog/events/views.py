@@ -1,8 +1,8 @@
 """Event pages (upcoming, past, one event, its .ics) and the event editor.
 
-Public pages are cached on ``events_stamp`` (the site's content stamp plus the
-moments events started and ended). The editor pages use the editor look and the
-same roles as posts (see ``blog.events.services``).
+Public pages are cached on the site's content stamp, which includes (through
+``register_time_stamp``) the moments events started and ended. The editor pages
+use the editor look and the same roles as posts (see ``blog.events.services``).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from blog.events.structured_data import event_json_ld
 from blog.extensions import db
 from blog.media import services as media
 from blog.site import sitemap
-from blog.site.services import get_settings, register_time_stamp
+from blog.site.services import content_stamp, get_settings, register_time_stamp
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -61,7 +61,7 @@ register_time_stamp(services.latest_event_moment)
 # --- public pages ----------------------------------------------------------------------------
 
 @bp.get("/")
-@cached_page(services.events_stamp)
+@cached_page(content_stamp)
 def index():
     dated = services.upcoming_dated(limit=UPCOMING_PAGE_LIMIT + 1)
     teasers = services.upcoming_teasers(limit=UPCOMING_PAGE_LIMIT + 1)
@@ -71,7 +71,7 @@ def index():
 
 
 @bp.get("/past")
-@cached_page(services.events_stamp)
+@cached_page(content_stamp)
 def past():
     events = services.past_events(limit=PAST_PAGE_LIMIT + 1)
     more = len(events) > PAST_PAGE_LIMIT
@@ -80,7 +80,7 @@ def past():
 
 
 @bp.get("/past/<int:year>")
-@cached_page(services.events_stamp)
+@cached_page(content_stamp)
 def past_year(year: int):
     if not 1900 <= year <= 2999:
         abort(404)
@@ -91,7 +91,7 @@ def past_year(year: int):
 
 
 @bp.get("/<slug>")
-@cached_page(services.events_stamp)
+@cached_page(content_stamp)
 def event(slug: str):
     found = services.public_event_by_slug(slug)
     now = utcnow()
@@ -101,7 +101,7 @@ def event(slug: str):
 
 
 @bp.get("/<slug>.ics")
-@cached_page(services.events_stamp)
+@cached_page(content_stamp)
 def event_ics(slug: str):
     """One event as an iCalendar file ("Add to calendar"); 404 until its day is known."""
     from blog.feeds.ical import calendar_for

@@ -81,7 +81,7 @@ def author_feed(slug: str, kind: str):
 
 
 @bp.get("/events.atom")
-@cached_page(events.events_stamp)
+@cached_page(content_stamp)
 def events_atom():
     settings = get_settings()
     info = build.FeedInfo(title=f"{settings.site_name}: events",
@@ -91,14 +91,14 @@ def events_atom():
 
 
 @bp.get("/events.ics")
-@cached_page(events.events_stamp)
+@cached_page(content_stamp)
 def events_ics():
     name = f"{get_settings().site_name}: events"
     return _respond(calendar_for(events.calendar_events(limit=CALENDAR_ITEMS), name=name), ICAL)
 
 
 @bp.get("/tags/<slug>/events.ics")
-@cached_page(events.events_stamp)
+@cached_page(content_stamp)
 def tag_events_ics(slug: str):
     tag = posts.tag_by_slug(slug)
     name = f"{get_settings().site_name}: {tag.name} events"
