@@ -59,9 +59,10 @@ def clean_header_text(value: str) -> str:
     return _CONTROL.sub(" ", value or "").strip()
 
 
-def inline_css(html: str) -> str:
-    """Move ``<style>`` rules into ``style`` attributes (mail clients drop style sheets)."""
-    return css_inline.inline(html)
+def inline_css(html: str, extra_css: str = "") -> str:
+    """Move ``<style>`` rules (and ``extra_css``) into ``style`` attributes: mail clients drop
+    style sheets. Nothing is fetched: a mail must not depend on the network to be built."""
+    return css_inline.inline(html, extra_css=extra_css or None, load_remote_stylesheets=False)
 
 
 def _fold(name: str, value) -> bytes:

@@ -11,6 +11,8 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template, url_for
@@ -483,6 +485,13 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+@cache
+def _content_css() -> str:
+    """The stylesheets of what posts embed (quoted social-post cards), inlined into every email
+    so the cards look as they do on the site."""
+    return (Path(current_app.static_folder) / "css" / "cards.css").read_text()
+
+
 def _render(template: str, **context) -> tuple[str, str]:
     site = get_settings()
     if context.get("full_posts"):
@@ -492,7 +501,7 @@ def _render(template: str, **context) -> tuple[str, str]:
         context["post_texts"] = {}
     context.update(site=site, unsubscribe_url=UNSUBSCRIBE_MARKER, preferences_url=PREFERENCES_MARKER,
                    home_url=current_app.config["SITE_URL"] + "/")
-    html = inline_css(absolute_urls(render_template(f"email/{template}.html", **context)))
+    html = inline_css(absolute_urls(render_template(f"email/{template}.html", **context)), _content_css())
     text = render_template(f"email/{template}.txt", **context)
     return html, text
 

@@ -36,6 +36,10 @@ def test_cards_use_only_markup_a_feed_sanitiser_keeps(appctx):
 
 def test_cards_take_inlined_styles_for_email(appctx):
     html = css_inline.inline_fragment(conversation_html(), CARDS_CSS.read_text())
+    _assert_styled_cards(html)
+
+
+def _assert_styled_cards(html: str) -> None:
     soup = BeautifulSoup(html, "html.parser")
     cards = soup.select("figure.social-post")
     assert len(cards) == 3
@@ -43,3 +47,16 @@ def test_cards_take_inlined_styles_for_email(appctx):
     assert "margin-left" in soup.select_one("figure.social-reply")["style"]
     assert "font-weight: 700" in soup.select_one(".social-name")["style"]
     assert "<script" not in html and "<link" not in html and "<img" not in html
+
+
+def test_a_digest_carries_the_cards_with_their_styles_inlined(app):
+    from blog.newsletter import services as newsletter
+    from tests.factories import make_post
+
+    with app.test_request_context():
+        author = make_user(Role.AUTHOR)
+        conversation_html()
+        make_post(author, title="Voices from the day", body="What people said:\n\n[[social:lind-1,lind-2]]\n")
+        digest = newsletter.compose_digest()
+    assert "Voices from the day" in digest.html
+    _assert_styled_cards(digest.html[digest.html.index("<figure"):])
