@@ -17,6 +17,7 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from markdownify import markdownify
 from sqlalchemy import func, insert, literal, or_, select
 
 from blog.accounts.models import Role, User
@@ -477,10 +478,9 @@ _IMAGE_MD = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 
 def html_to_text(html: str) -> str:
     """A post body as readable plain text (Markdown-like: links kept, photos named by their alt text)."""
-    from markdownify import markdownify
-
+    # Underscores stay as typed: handles such as @trivera_research are common in quoted posts.
     text = markdownify(absolute_urls(html), heading_style="ATX", bullets="-", escape_misc=False,
-                        wrap=True, wrap_width=72)
+                       escape_underscores=False, wrap=True, wrap_width=72)
     text = _IMAGE_MD.sub(lambda m: f"[Photo: {m.group(1)}]" if m.group(1) else "[Photo]", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 

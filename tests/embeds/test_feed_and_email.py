@@ -59,4 +59,5 @@ def test_a_digest_carries_the_cards_with_their_styles_inlined(app):
         make_post(author, title="Voices from the day", body="What people said:\n\n[[social:lind-1,lind-2]]\n")
         digest = newsletter.compose_digest()
     assert "Voices from the day" in digest.html
+    assert "@rosalind_phd" in digest.text  # the plain-text part keeps handles as typed
     _assert_styled_cards(digest.html[digest.html.index("<figure"):])
