@@ -47,6 +47,11 @@ class EditConflict(DomainError):
         self.mine = mine
 
 
+def wants_json() -> bool:
+    """Whether the client (one of the editor's scripts) asked for JSON rather than a page."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+
+
 HEADINGS = {
     403: "You are not allowed to see this page",
     404: "Page not found",
@@ -73,7 +78,7 @@ def register_error_handlers(app) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code < 400 or request.path.startswith("/static/"):
             return error
-        if request.accept_mimetypes.best == "application/json":  # the editor's scripts show this text
+        if wants_json():  # the editor's scripts show this text
             message = HEADINGS.get(error.code, error.name) + (f": {error.description}" if error.description else "")
             return jsonify(error=message), error.code
         return _error_page(error.code, HEADINGS.get(error.code, error.name), error.description or "")

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.core.markdown import register_directive
-from blog.errors import DomainError, NotAllowed, ValidationFailed
+from blog.errors import DomainError, NotAllowed, ValidationFailed, wants_json
 from blog.extensions import db, limiter
 from blog.media import services
 from blog.media.storage import LocalStorage, get_storage
@@ -65,10 +65,6 @@ def _json_error(error: DomainError):
     return jsonify(error=error.message), error.status_code
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
-
-
 def _upload_limits() -> str:
     return current_app.config["UPLOAD_LIMITS"]
 
@@ -98,13 +94,13 @@ def upload():
             data = storage_file.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
             uploaded.append(services.store_photo(data, storage_file.filename or "photo", by=current_user))
     except DomainError as error:
-        if _wants_json():
+        if wants_json():
             return _json_error(error)
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("media.library"))
     db.session.commit()
-    if _wants_json():
+    if wants_json():
         return jsonify(photos=[_photo_json(p) for p in uploaded]), 201
     flash(f"Uploaded {len(uploaded)} photo(s). Add alt text to each before using it in a post.", "success")
     return redirect(url_for("media.library"))
