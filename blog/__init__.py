@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_templates(app)
     register_request_hooks(app)
@@ -43,10 +44,20 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to see that page."
-    if app.config["PROXY_FIX"]:
+    hops = app.config["PROXY_COUNT"]
+    if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # The client address and scheme as the configured proxies saw them; the host is never
+        # taken from X-Forwarded-Host (absolute URLs come from SITE_URL, see blog.core.urls).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before any route is added: ``<int:...>`` in every route is bounded to database ids."""
+    from blog.core.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

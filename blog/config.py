@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -45,6 +47,26 @@ def _persistent_secret_key(instance: Path) -> str:
     return key
 
 
+def _development_site_url(environ, instance: Path) -> str:
+    """Where the development server is reached, when ``SITE_URL`` is not set.
+
+    ``make run`` passes ``HOST`` and ``PORT`` to the server only; a CLI command or the
+    newsletter worker started in another terminal does not have them. So the server
+    records its address under ``instance/``, and processes started without
+    ``HOST``/``PORT`` read it there: every process builds the same links.
+    """
+    recorded = instance / "site_url"
+    if environ.get("HOST") or environ.get("PORT"):
+        url = f"http://{environ.get('HOST') or '127.0.0.1'}:{environ.get('PORT') or '5000'}"
+        if not recorded.exists() or recorded.read_text().strip() != url:
+            instance.mkdir(parents=True, exist_ok=True)
+            recorded.write_text(url + "\n")
+        return url
+    if recorded.exists():
+        return recorded.read_text().strip()
+    return "http://127.0.0.1:5000"
+
+
 def from_environment(environ=None) -> dict:
     """Build the configuration mapping from ``environ`` (``os.environ`` by default)."""
     environ = os.environ if environ is None else environ
@@ -52,18 +74,30 @@ def from_environment(environ=None) -> dict:
     production = environ.get("BLOG_ENV", "development") == "production"
     site_url = (environ.get("SITE_URL") or "").rstrip("/")
     secret_key = environ.get("SECRET_KEY") or ""
+    rate_limit_storage = environ.get("RATELIMIT_STORAGE_URI") or ""
     if production:
-        missing = [name for name, value in (("SITE_URL", site_url), ("SECRET_KEY", secret_key)) if not value]
+        required = (("SITE_URL", site_url), ("SECRET_KEY", secret_key), ("RATELIMIT_STORAGE_URI", rate_limit_storage))
+        missing = [name for name, value in required if not value]
         if missing:
             raise ConfigError(
                 "In production (BLOG_ENV=production) these settings are required: "
                 + ", ".join(missing)
                 + ". Set them in the environment before starting the server."
             )
+        if rate_limit_storage.startswith("memory://"):
+            # Each worker process would count on its own: N workers let N times the limit through.
+            raise ConfigError("In production RATELIMIT_STORAGE_URI must be shared by every server process "
+                              "(e.g. redis://127.0.0.1:6379), not memory://.")
     if not secret_key:
         secret_key = _persistent_secret_key(instance)
     if not site_url:
-        site_url = f"http://{environ.get('HOST', '127.0.0.1')}:{environ.get('PORT', '5000')}"
+        site_url = _development_site_url(environ, instance)
+    max_upload_bytes = _int(environ, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+    # Room for the other fields of an upload form and multipart framing.
+    max_content_length = _int(environ, "MAX_CONTENT_LENGTH", max_upload_bytes + 4 * 1024 * 1024)
+    if max_content_length <= max_upload_bytes:
+        raise ConfigError("MAX_CONTENT_LENGTH must be larger than MAX_UPLOAD_BYTES, or no photo of the "
+                          "allowed size could be uploaded.")
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'blog.sqlite3'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql://" + database_url[len("postgres://"):]
@@ -91,14 +125,16 @@ def from_environment(environ=None) -> dict:
         "NEWSLETTER_CONFIRM_HOURS": _int(environ, "NEWSLETTER_CONFIRM_HOURS", 48),
         "UPLOAD_LIMITS": environ.get("UPLOAD_LIMITS") or "60 per minute;600 per hour",
         "SUBSCRIBE_LIMITS": environ.get("SUBSCRIBE_LIMITS") or "5 per minute;20 per hour",
-        "MAX_UPLOAD_BYTES": _int(environ, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
+        "MAX_UPLOAD_BYTES": max_upload_bytes,
+        "MAX_CONTENT_LENGTH": max_content_length,
         "MAX_IMAGE_PIXELS": _int(environ, "MAX_IMAGE_PIXELS", 50_000_000),
         "POSTS_PER_PAGE": _int(environ, "POSTS_PER_PAGE", 10),
         "PAGE_CACHE_SECONDS": _int(environ, "PAGE_CACHE_SECONDS", 60),
-        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_URI": rate_limit_storage or "memory://",
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX") or "blog",
         "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
         "LOGIN_LIMITS": environ.get("LOGIN_LIMITS") or "5 per minute;30 per hour",
+        "LOGIN_ACCOUNT_LIMITS": environ.get("LOGIN_ACCOUNT_LIMITS") or "5 per minute;30 per hour",
         "INVITATION_DAYS": _int(environ, "INVITATION_DAYS", 7),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -106,8 +142,11 @@ def from_environment(environ=None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": site_url.startswith("https://"),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(environ, "REMEMBER_DAYS", 30)),
         "PREFERRED_URL_SCHEME": "https" if site_url.startswith("https://") else "http",
         "WTF_CSRF_TIME_LIMIT": None,
-        "PROXY_FIX": _bool(environ.get("PROXY_FIX"), production),
+        # Requests naming another host are refused (400) in production; links never use the Host header.
+        "TRUSTED_HOSTS": [urlsplit(site_url).hostname] if production else None,
+        "PROXY_COUNT": _int(environ, "PROXY_COUNT", 0),
         "ALLOW_OEMBED_FETCH": _bool(environ.get("ALLOW_OEMBED_FETCH"), False),
     }

@@ -6,7 +6,7 @@ errors or messages. Any that escapes a view becomes the matching HTTP page.
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from blog.extensions import db
 
@@ -56,6 +56,7 @@ HEADINGS = {
     403: "You are not allowed to see this page",
     404: "Page not found",
     409: "Someone else saved this first",
+    413: "That was too large to send",
     429: "Too many requests",
     500: "Something went wrong",
 }
@@ -82,6 +83,13 @@ def register_error_handlers(app) -> None:
             message = HEADINGS.get(error.code, error.name) + (f": {error.description}" if error.description else "")
             return jsonify(error=message), error.code
         return _error_page(error.code, HEADINGS.get(error.code, error.name), error.description or "")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        megabytes = app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+        return http_error(RequestEntityTooLarge(
+            f"This site accepts at most {megabytes:.0f} MB in one request. Nothing was saved; "
+            "choose a smaller file (a photo is resized here anyway) and try again."))
 
     @app.errorhandler(500)
     def server_error(error):

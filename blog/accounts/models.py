@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     bio: Mapped[str] = mapped_column(Text, default="")
     role: Mapped[str] = mapped_column(String(20), default=Role.CONTRIBUTOR.value)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id kept in session and remember cookies: raising it ends every session at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -52,6 +54,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's "alternative id": a cookie made before ``end_sessions`` names no one."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Void every session and remember cookie of this person, on every device."""
+        self.session_version = (self.session_version or 1) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -12,10 +12,10 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from limits import parse_many
-from werkzeug.security import check_password_hash, generate_password_hash
+from limits import RateLimitItem, parse_many
 
 from blog.accounts.models import Invitation, Role, User
+from blog.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from blog.core.slugs import unique_slug
 from blog.core.time import utcnow
 from blog.errors import NotAllowed, NotFound, ValidationFailed
@@ -23,8 +23,6 @@ from blog.extensions import db, limiter
 
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_RESET_MAX_AGE = 60 * 60 * 2
-# Checked against when the email is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def require_role(user: User | None, role: Role, action: str = "do that") -> None:
@@ -67,7 +65,7 @@ def create_user(email: str, password: str | None, *, role: Role = Role.CONTRIBUT
     name = display_name.strip() or email.split("@")[0]
     user = User(
         email=email,
-        password_hash=generate_password_hash(password) if password is not None else None,
+        password_hash=hash_password(password) if password is not None else None,
         display_name=name,
         slug=unique_slug(User, name),
         affiliation=affiliation.strip(),
@@ -80,46 +78,77 @@ def create_user(email: str, password: str | None, *, role: Role = Role.CONTRIBUT
 
 
 def set_password(user: User, password: str) -> None:
+    """Store a new password; every session and remember cookie of ``user`` stops working."""
     _check_password(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
+    user.end_sessions()
 
 
 class TooManyAttempts(ValidationFailed):
     status_code = 429
 
 
-def _login_limits():
-    return parse_many(current_app.config["LOGIN_LIMITS"])
+class _LoginFailures:
+    """Failed sign-ins, counted apart per client address, per account and per (account, address).
 
+    * An address past ``LOGIN_LIMITS`` may not try any account.
+    * An account past ``LOGIN_ACCOUNT_LIMITS`` is under attack: only addresses that have not
+      failed on it recently may still try it, so its owner, typing the right password from
+      their usual place, gets in while a guesser elsewhere is refused.
 
-def _check_login_rate(email: str, address: str) -> None:
-    """Count one attempt for the account and one for the address; refuse past the limits."""
-    if not current_app.config["RATELIMIT_ENABLED"]:
-        return
-    strategy = limiter.limiter
-    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    keys = [(prefix, "login-account", email), (prefix, "login-address", address)]
-    for limit in _login_limits():
-        for key in keys:
-            if not strategy.hit(limit, *key):
-                raise TooManyAttempts(
-                    "Too many sign-in attempts. Wait a few minutes and try again."
-                )
+    Counters live in the rate limiter's storage (shared by every worker in production).
+    """
+
+    def __init__(self, email: str, address: str):
+        prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+        self.strategy = limiter.limiter
+        self.address_key = (prefix, "login-address", address)
+        self.account_key = (prefix, "login-account", email)
+        self.pair_key = (prefix, "login-pair", email, address)
+        self.address_limits = parse_many(current_app.config["LOGIN_LIMITS"])
+        self.account_limits = parse_many(current_app.config["LOGIN_ACCOUNT_LIMITS"])
+
+    def _exhausted(self, limits: list[RateLimitItem], key: tuple) -> bool:
+        return any(not self.strategy.test(limit, *key) for limit in limits)
+
+    def _any_recorded(self, limits: list[RateLimitItem], key: tuple) -> bool:
+        return any(self.strategy.get_window_stats(limit, *key).remaining < limit.amount for limit in limits)
+
+    def refused(self) -> bool:
+        if self._exhausted(self.address_limits, self.address_key):
+            return True
+        return (self._exhausted(self.account_limits, self.account_key)
+                and self._any_recorded(self.account_limits, self.pair_key))
+
+    def count(self) -> None:
+        for limit in self.address_limits:
+            self.strategy.hit(limit, *self.address_key)
+        for limit in self.account_limits:
+            self.strategy.hit(limit, *self.account_key)
+            self.strategy.hit(limit, *self.pair_key)
 
 
 def authenticate(email: str, password: str, *, address: str) -> User:
-    """The user whose email and password match.
+    """The user whose email and password match; an old-style password hash is replaced.
 
-    :raise TooManyAttempts: past the per-account or per-address limit.
+    ``address`` is the client's address as the configured proxies report it (``PROXY_COUNT``).
+
+    :raise TooManyAttempts: see ``_LoginFailures``; the password is then not even checked.
     :raise ValidationFailed: with the same message for an unknown email and a wrong password.
     """
     email = (email or "").strip().lower()
-    _check_login_rate(email, address)
+    failures = _LoginFailures(email, address) if current_app.config["RATELIMIT_ENABLED"] else None
+    if failures and failures.refused():
+        raise TooManyAttempts("Too many sign-in attempts. Wait a few minutes and try again.")
     user = user_by_email(email)
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
-    if not check_password_hash(stored, password or "") or user is None or not user.active \
+    stored = user.password_hash if user and user.password_hash else DUMMY_HASH
+    if not verify_password(stored, password or "") or user is None or not user.active \
             or not user.password_hash:
+        if failures:
+            failures.count()
         raise ValidationFailed("That email and password do not match an account.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -197,17 +226,29 @@ def update_profile(user: User, *, by: User, display_name: str, affiliation: str,
 
 
 def change_role(user: User, role: Role, *, by: User) -> None:
+    """A new role also ends the person's sessions: they sign in again under it."""
     require_role(by, Role.ADMIN, "change roles")
     if user.id == by.id and Role(role) != Role.ADMIN:
         raise ValidationFailed("You cannot remove your own admin role.")
-    user.role = Role(role).value
+    if user.role != Role(role).value:
+        user.role = Role(role).value
+        user.end_sessions()
 
 
 def set_active(user: User, active: bool, *, by: User) -> None:
     require_role(by, Role.ADMIN, "suspend accounts")
     if user.id == by.id:
         raise ValidationFailed("You cannot suspend your own account.")
+    if not active:
+        user.end_sessions()
     user.active = active
+
+
+def sign_out_everywhere(user: User, *, by: User) -> None:
+    """End every session and remember cookie of ``user`` (a signed-out device, a lost laptop)."""
+    if by.id != user.id:
+        require_role(by, Role.ADMIN, "sign other people out")
+    user.end_sessions()
 
 
 def list_users() -> list[User]:

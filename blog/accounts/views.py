@@ -1,16 +1,16 @@
 """Sign-in, invitations, profiles, password resets and the people admin."""
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlparse
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import COOKIE_NAME, current_user, login_required, login_user, logout_user
 
 from blog.accounts import services
 from blog.accounts.forms import (AcceptInvitationForm, InviteForm, LoginForm, ProfileForm, RoleForm,
                                  SetPasswordForm)
 from blog.accounts.models import Role, User
 from blog.core.mail import send_email
+from blog.core.urls import absolute_url
+from blog.core.redirects import safe_next
 from blog.errors import ValidationFailed
 from blog.extensions import db, login_manager
 from blog.site.services import get_settings
@@ -19,21 +19,16 @@ bp = Blueprint("accounts", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The person a session or remember cookie names (``User.get_id``), on every request.
 
-
-def safe_next(target: str | None) -> str | None:
-    """Only paths on this site: a ``next=`` pointing elsewhere is ignored (no open redirect)."""
-    if not target:
+    A cookie made before that person's ``end_sessions`` carries an older version: no one.
+    """
+    user_id, _, version = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() and version.isdigit() else None
+    if user is None or not user.active or user.session_version != int(version):
         return None
-    joined = urlparse(urljoin(request.host_url, target))
-    if joined.scheme not in ("http", "https") or joined.netloc != urlparse(request.host_url).netloc:
-        return None
-    if target.startswith(("//", "\\")) or "\\" in target:
-        return None
-    return joined.path + (f"?{joined.query}" if joined.query else "")
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,6 +43,7 @@ def login():
             form.password.errors.append(error.message)
             status = error.status_code
         else:
+            db.session.commit()  # a rehashed password
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("editor.index"))
     elif request.method == "POST":
@@ -58,6 +54,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # The session is a signed cookie the server cannot take back; a copy of it (or of the
+    # remember cookie) stops working only when the version it names is gone.
+    services.sign_out_everywhere(current_user, by=current_user)
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "success")
     return redirect(url_for("posts.home"))
@@ -76,7 +76,7 @@ def people():
             form.email.errors.append(error.message)
         else:
             db.session.commit()
-            invitation_link = url_for("accounts.accept_invitation", token=token, _external=True)
+            invitation_link = absolute_url("accounts.invitation_link", token=token)
             emailed = send_email(invitation.email, f"Your invitation to {get_settings().site_name}", "invitation",
                                  link=invitation_link, inviter=current_user.display_name,
                                  role=invitation.role, days=current_app.config["INVITATION_DAYS"])
@@ -121,14 +121,31 @@ def toggle_active(user_id: int):
 def reset_link(user_id: int):
     services.require_role(current_user, Role.ADMIN, "reset passwords")
     user = db.get_or_404(User, user_id)
-    link = url_for("accounts.reset_password", token=services.password_reset_token(user), _external=True)
+    link = absolute_url("accounts.reset_link_landing", token=services.password_reset_token(user))
     emailed = send_email(user.email, f"Reset your password for {get_settings().site_name}", "password_reset",
                          to_name=user.display_name, person=user, link=link)
     return render_template("accounts/reset_link.html", person=user, link=link, emailed=emailed)
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):
+# Emailed links carry a secret token in their path. Its landing view only moves the token into
+# the (signed) session cookie and redirects, so the page, its form, the browser history and any
+# Referer name the plain URL; deploy/gunicorn.conf.py keeps the landing request out of the log.
+
+@bp.get("/invitation/<token>")
+def invitation_link(token: str):
+    session["invitation_token"] = token
+    return redirect(url_for("accounts.accept_invitation"))
+
+
+@bp.get("/reset-password/<token>")
+def reset_link_landing(token: str):
+    session["reset_token"] = token
+    return redirect(url_for("accounts.reset_password"))
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
+def accept_invitation():
+    token = session.get("invitation_token", "")
     invitation = services.invitation_for(token)
     form = AcceptInvitationForm()
     if form.validate_on_submit():
@@ -140,18 +157,20 @@ def accept_invitation(token: str):
             form.password.errors.append(error.message)
         else:
             db.session.commit()
+            session.pop("invitation_token", None)
             login_user(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("editor.index"))
     return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
 
 
-@bp.route("/reset-password/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
+@bp.route("/reset-password", methods=["GET", "POST"])
+def reset_password():
     form = SetPasswordForm()
     if form.validate_on_submit():
-        user = services.reset_password(token, form.password.data)
+        user = services.reset_password(session.get("reset_token", ""), form.password.data)
         db.session.commit()
+        session.pop("reset_token", None)
         login_user(user)
         flash("Your password is changed.", "success")
         return redirect(url_for("editor.index"))
@@ -169,6 +188,18 @@ def profile():
         flash("Profile saved.", "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """Every other session and remember cookie of the signed-in person ends; this one continues."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    services.sign_out_everywhere(current_user, by=current_user)
+    db.session.commit()
+    login_user(current_user._get_current_object(), remember=remembered)
+    flash("You are signed out on every other device and browser.", "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.get("/account/")

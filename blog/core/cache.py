@@ -3,7 +3,8 @@
 Public pages are cached by their *content stamp*: a value that changes when
 anything a reader can see changes (``blog.site.services.content_stamp``). A
 conditional request whose validators match the stamp is answered 304 before
-any page is rendered. Pages for signed-in users are never stored by a proxy.
+any page is rendered. Pages for signed-in users, and any response that sets a
+cookie (a sign-out, a flashed message), are never stored by a proxy.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import hashlib
 from datetime import datetime
 from functools import wraps
 
-from flask import current_app, make_response, request
+from flask import current_app, make_response, request, session
 from flask_login import current_user
 
 
@@ -30,7 +31,8 @@ def cached_page(stamp_function):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if current_user.is_authenticated:
+            if current_user.is_authenticated or "_flashes" in session:
+                # A pending message must be rendered for this person, not answered with a 304.
                 response = make_response(view(*args, **kwargs))
                 response.headers["Cache-Control"] = "private, no-store"
                 return response
@@ -67,11 +69,18 @@ def public_cache_headers(response, tag: str, last_modified: datetime):
     return response
 
 
+def sets_cookie(response) -> bool:
+    """Whether ``response`` will carry a ``Set-Cookie`` (including the session cookie, which Flask
+    adds after the ``after_request`` hooks run, and Flask-Login's remember cookie, flagged in it)."""
+    return "Set-Cookie" in response.headers or session.modified
+
+
 def register_cache_defaults(app) -> None:
-    """Responses that did not choose a caching policy are never stored (forms, the editor)."""
+    """Responses that did not choose a caching policy are never stored (forms, the editor), and no
+    response that sets a cookie is ever public: a shared cache would hand that cookie to everyone."""
 
     @app.after_request
     def default_no_store(response):
-        if "Cache-Control" not in response.headers and request.endpoint != "static":
+        if sets_cookie(response) or ("Cache-Control" not in response.headers and request.endpoint != "static"):
             response.headers["Cache-Control"] = "private, no-store"
         return response

@@ -587,7 +587,7 @@ def last_change(event: Event) -> EventChange | None:
 
 
 def event_url(event: Event, external: bool = True) -> str:
-    from blog.site.templating import absolute_url
+    from blog.core.urls import absolute_url
 
     if external:
         return absolute_url("events.event", slug=event.slug)
@@ -595,7 +595,7 @@ def event_url(event: Event, external: bool = True) -> str:
 
 
 def event_ics_url(event: Event, external: bool = True) -> str:
-    from blog.site.templating import absolute_url
+    from blog.core.urls import absolute_url
 
     if external:
         return absolute_url("events.event_ics", slug=event.slug)

@@ -8,7 +8,7 @@ from blog.events import services
 from blog.events.models import Event, EventStatus, Precision
 from blog.media.services import shared_image
 from blog.site.services import get_settings
-from blog.site.templating import absolute_url
+from blog.core.urls import absolute_url
 
 SCHEMA_STATUS = {
     EventStatus.ANNOUNCED.value: "https://schema.org/EventScheduled",

@@ -20,7 +20,7 @@ from blog.events.models import Event
 from blog.media.services import shared_image
 from blog.posts.models import Post
 from blog.site.services import get_settings
-from blog.site.templating import absolute_url, absolutise_urls
+from blog.core.urls import absolute_url, absolutise_urls
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEED_ITEMS = 20

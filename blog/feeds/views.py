@@ -13,7 +13,7 @@ from blog.feeds import build
 from blog.feeds.ical import calendar_for
 from blog.posts import services as posts
 from blog.site.services import content_stamp, get_settings
-from blog.site.templating import absolute_url
+from blog.core.urls import absolute_url
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 

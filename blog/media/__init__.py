@@ -6,5 +6,5 @@ In a post's Markdown, a paragraph holding only a directive shows photos:
 - ``[[gallery:KEY1,KEY2,...]]``: several photos in a grid, each with its own alt text and caption.
 
 KEY is the short token the editor inserts on upload (shown in the photo library).
-Feeds and email make its addresses absolute with ``blog.site.templating.absolutise_urls``.
+Feeds and email make its addresses absolute with ``blog.core.urls.absolutise_urls``.
 """

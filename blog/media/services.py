@@ -18,6 +18,7 @@ from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.markdown import directives_in, render_inline
 from blog.core.time import utcnow
+from blog.core.urls import absolute_path
 from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
 from blog.media.images import Prepared, prepare_image
@@ -297,9 +298,9 @@ def shared_image(photo: Photo, width: int = 1600) -> SharedImage:
 
 
 def file_url(name: str, *, external: bool = False) -> str:
-    # Built from SITE_URL, not the request: stored HTML is rendered once, on save, even from the CLI.
+    # Absolute from SITE_URL, not the request: stored HTML is rendered once, on save, even from the CLI.
     path = f"/media/photos/{name}"
-    return current_app.config["SITE_URL"] + path if external else path
+    return absolute_path(path) if external else path
 
 
 def _srcset(photo: Photo, fmt: str) -> str:

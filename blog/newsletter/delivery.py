@@ -31,6 +31,7 @@ from sqlalchemy import func, select, update
 
 from blog.core.mail import MailError, MessageTemplate, PermanentFailure, Throttled, get_sender
 from blog.core.time import utcnow
+from blog.core.urls import absolute_url
 from blog.extensions import db
 from blog.newsletter import services
 from blog.newsletter.models import Delivery, DeliveryStatus, Mailing, Subscriber, SubscriberStatus
@@ -179,8 +180,8 @@ class Worker:
 
     def _link_prefixes(self) -> tuple[str, str]:
         if not hasattr(self, "_prefixes"):
-            unsub = services.site_url_for("newsletter.unsubscribe", token="T0KEN")
-            prefs = services.site_url_for("newsletter.preferences", token="T0KEN")
+            unsub = absolute_url("newsletter.unsubscribe", token="T0KEN")
+            prefs = absolute_url("newsletter.preferences", token="T0KEN")
             self._prefixes = (unsub.replace("T0KEN", "{}"), prefs.replace("T0KEN", "{}"))
         return self._prefixes
 

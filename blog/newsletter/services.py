@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from markdownify import markdownify
 from sqlalchemy import func, insert, literal, or_, select
@@ -25,6 +25,7 @@ from blog.accounts.services import require_role
 from blog.core.mail import inline_css
 from blog.core.markdown import render_markdown
 from blog.core.time import local_to_utc, to_local, utcnow
+from blog.core.urls import absolute_url, absolutise_urls
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db
 from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKind, NewsletterSettings,
@@ -32,7 +33,6 @@ from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKi
                                     new_token_key)
 from blog.posts.models import VISIBLE_STATUSES, Post
 from blog.site.services import get_settings
-from blog.site.templating import absolutise_urls
 
 # Gmail clips messages over 102 KB; stay clear of it with the headers added.
 MAX_HTML_BYTES = 95_000
@@ -107,16 +107,12 @@ def confirm_token(subscriber: Subscriber, *, receives: Receives, name: str, tags
     return _confirm_serializer().dumps([subscriber.id, subscriber.token_key, receives.value, name, tags])
 
 
-def site_url_for(endpoint: str, **values) -> str:
-    return current_app.config["SITE_URL"] + url_for(endpoint, **values)
-
-
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    return site_url_for("newsletter.unsubscribe", token=subscriber_token(subscriber))
+    return absolute_url("newsletter.unsubscribe", token=subscriber_token(subscriber))
 
 
 def preferences_url(subscriber: Subscriber) -> str:
-    return site_url_for("newsletter.preferences", token=subscriber_token(subscriber))
+    return absolute_url("newsletter.preferences", token=subscriber_token(subscriber))
 
 
 # --- subscribing -------------------------------------------------------------------------------
@@ -160,7 +156,7 @@ def subscribe(email: str, *, name: str = "", receives: str | None = None, tags: 
 def confirmation_link(subscriber: Subscriber, requested: tuple | None = None) -> str:
     wanted, name, tags = requested or (subscriber.receives_enum, subscriber.name, subscriber.tags)
     token = confirm_token(subscriber, receives=wanted, name=name, tags=tags)
-    return site_url_for("newsletter.confirm", token=token)
+    return absolute_url("newsletter.confirm", token=token)
 
 
 def confirm(token: str, *, now: datetime | None = None) -> Subscriber:
@@ -500,7 +496,7 @@ def _render(template: str, **context) -> tuple[str, str]:
     else:
         context["post_texts"] = {}
     context.update(site=site, unsubscribe_url=UNSUBSCRIBE_MARKER, preferences_url=PREFERENCES_MARKER,
-                   home_url=current_app.config["SITE_URL"] + "/")
+                   home_url=absolute_url("posts.home"))
     html = inline_css(absolute_urls(render_template(f"email/{template}.html", **context)), _content_css())
     text = render_template(f"email/{template}.txt", **context)
     return html, text
@@ -675,7 +671,7 @@ def failures(mailing: Mailing, limit: int = 200) -> list[Delivery]:
 def personal_values(subscriber: Subscriber | None) -> dict[str, str]:
     """The per-person links of a message (a preview without a subscriber gets inert ones)."""
     if subscriber is None or subscriber.id is None:
-        home = current_app.config["SITE_URL"] + "/"
+        home = absolute_url("posts.home")
         return {"UNSUBSCRIBE_URL": home, "PREFERENCES_URL": home}
     return {"UNSUBSCRIBE_URL": unsubscribe_url(subscriber), "PREFERENCES_URL": preferences_url(subscriber)}
 

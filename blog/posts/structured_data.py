@@ -5,7 +5,7 @@ from blog.core.time import isoformat_z
 from blog.media.services import shared_image
 from blog.posts.models import Post
 from blog.site.services import get_settings
-from blog.site.templating import absolute_url
+from blog.core.urls import absolute_url
 
 
 def post_json_ld(post: Post) -> dict:

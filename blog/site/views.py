@@ -14,6 +14,7 @@ from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.core.cache import cached_page
 from blog.core.time import utcnow
+from blog.core.urls import absolute_url
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.site import services, sitemap
@@ -84,7 +85,7 @@ def site_media(filename: str):
 
 @bp.get("/robots.txt")
 def robots():
-    body = render_template("site/robots.txt", sitemap_url=current_app.config["SITE_URL"] + url_for("site.sitemap_xml"))
+    body = render_template("site/robots.txt", sitemap_url=absolute_url("site.sitemap_xml"))
     return current_app.response_class(body, mimetype="text/plain")
 
 

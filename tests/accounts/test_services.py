@@ -58,21 +58,43 @@ def test_suspended_and_password_less_accounts_cannot_sign_in(appctx):
         services.authenticate(credited.email, "", address="x")
 
 
-def test_login_attempts_are_limited_per_account_and_per_address(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMITS="3 per minute")
+# Each case: wrong passwords tried first as (account, address) pairs, then one attempt and its outcome.
+# Limits: 3 failures a minute per address, 4 per account. "victim" and "other" are accounts.
+LOGIN_CASES = {
+    "the owner gets in from home while the account is attacked from elsewhere": (
+        [("victim", "10.0.0.1")] * 3 + [("victim", "10.0.0.2")] * 3, ("victim", PASSWORD, "192.0.2.7"), "in"),
+    "an attacking address is refused even with the right password": (
+        [("victim", "10.0.0.1")] * 3, ("victim", PASSWORD, "10.0.0.1"), "refused"),
+    "an attacking address is refused on other accounts too": (
+        [("victim", "10.0.0.1")] * 3, ("other", PASSWORD, "10.0.0.1"), "refused"),
+    "an attacked account refuses addresses that failed on it": (
+        [("victim", "10.0.0.1")] * 2 + [("victim", "10.0.0.2")] * 2 + [("victim", "10.0.0.3")],
+        ("victim", PASSWORD, "10.0.0.3"), "refused"),
+    "an attacked account still checks a first try from a new address (wrong: counted, not locked)": (
+        [("victim", "10.0.0.1")] * 2 + [("victim", "10.0.0.2")] * 2, ("victim", "wrong", "10.0.0.9"), "wrong"),
+    "below every limit a typo costs nothing": (
+        [("victim", "192.0.2.7")] * 2, ("victim", PASSWORD, "192.0.2.7"), "in"),
+    "unknown emails count against the address": (
+        [("nobody", "10.0.0.1")] * 3, ("other", PASSWORD, "10.0.0.1"), "refused"),
+}
+
+
+@pytest.mark.parametrize("failures, attempt, outcome", LOGIN_CASES.values(), ids=LOGIN_CASES.keys())
+def test_login_failures_are_counted_per_account_and_per_address(make_app, failures, attempt, outcome):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMITS="3 per minute", LOGIN_ACCOUNT_LIMITS="4 per minute")
     with app.app_context():
-        user = make_user()
-        for _ in range(3):
+        emails = {"victim": make_user().email, "other": make_user().email, "nobody": "nobody@example.org"}
+        for account, address in failures:
             with pytest.raises(ValidationFailed):
-                services.authenticate(user.email, "wrong", address="10.0.0.1")
-        # The account is now locked even from another address, and with the right password.
-        with pytest.raises(services.TooManyAttempts):
-            services.authenticate(user.email, PASSWORD, address="10.0.0.2")
-        # The first address is locked for other accounts too.
-        other = make_user()
-        with pytest.raises(services.TooManyAttempts):
-            services.authenticate(other.email, PASSWORD, address="10.0.0.1")
-        assert services.authenticate(other.email, PASSWORD, address="10.0.0.3").id == other.id
+                services.authenticate(emails[account], "wrong", address=address)
+        account, password, address = attempt
+        if outcome == "in":
+            assert services.authenticate(emails[account], password, address=address).email == emails[account]
+        else:
+            expected = services.TooManyAttempts if outcome == "refused" else ValidationFailed
+            with pytest.raises(ValidationFailed) as error:
+                services.authenticate(emails[account], password, address=address)
+            assert type(error.value) is expected
 
 
 def test_invitation_is_single_use_and_expires(appctx):

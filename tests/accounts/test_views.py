@@ -69,11 +69,13 @@ def test_admin_invites_and_the_invitee_joins(client, appctx):
     assert page.status_code == 200
     path = re.search(r'value="http://[^/"]+(/invitation/[^"]+)"', page.get_data(as_text=True)).group(1)
     client.post("/logout")
-    assert client.get(path).status_code == 200
-    joined = client.post(path, data={"display_name": "Joiner", "affiliation": "Uni",
+    landing = client.get(path)
+    assert landing.status_code == 302 and landing.headers["Location"] == "/invitation"
+    assert client.get("/invitation").status_code == 200
+    joined = client.post("/invitation", data={"display_name": "Joiner", "affiliation": "Uni",
                                      "password": "a long password", "confirm": "a long password"})
     assert joined.status_code == 302
-    assert client.get(path).status_code == 404  # used up
+    assert client.get(path, follow_redirects=True).status_code == 404  # used up
 
 
 @pytest.mark.parametrize("role", [Role.CONTRIBUTOR, Role.AUTHOR, Role.EDITOR])
