@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_templates(app)
     register_request_hooks(app)
     register_commands(app)
+    register_logging(app)
     return app
 
 
@@ -89,6 +90,12 @@ def register_request_hooks(app: Flask) -> None:
     register_cache_defaults(app)
     register_security_headers(app)
     register_error_handlers(app)
+
+
+def register_logging(app: Flask) -> None:
+    from blog.core.logs import redact_application_logs
+
+    redact_application_logs(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -6,7 +6,7 @@ errors or messages. Any that escapes a view becomes the matching HTTP page.
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from blog.extensions import db
 
@@ -83,6 +83,12 @@ def register_error_handlers(app) -> None:
             message = HEADINGS.get(error.code, error.name) + (f": {error.description}" if error.description else "")
             return jsonify(error=message), error.code
         return _error_page(error.code, HEADINGS.get(error.code, error.name), error.description or "")
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        return app.response_class("This site is not served under that host name.\n", status=400,
+                                  mimetype="text/plain")
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge):

@@ -2,13 +2,15 @@
 
 ``flask db upgrade`` and ``flask demo`` in a subprocess configured only by
 environment variables (production mode), then gunicorn with two worker
-processes serving ``wsgi:app`` on the test database (PostgreSQL when the suite
-runs on it), with rate-limit counters shared through Redis.
+processes and the shipped ``deploy/gunicorn.conf.py`` serving ``wsgi:app`` on
+the test database (PostgreSQL when the suite runs on it), with rate-limit
+counters shared through Redis.
 """
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -43,10 +45,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _get(url: str, headers=None):
+def _get(url: str, headers=None, timeout: float = 10):
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
@@ -88,7 +90,7 @@ def production_environment(database_url, _schema, tmp_path, make_app):
         # A per-run prefix keeps these counters apart from any other run sharing the Redis server.
         "RATELIMIT_KEY_PREFIX": f"blogtest-{uuid.uuid4().hex[:8]}",
         "LOGIN_LIMITS": "3 per minute",
-        "PROXY_FIX": "false",
+        "PROXY_COUNT": "0",
     }
     return environment, port
 
@@ -100,7 +102,8 @@ def test_gunicorn_with_two_workers_serves_the_site_and_shares_rate_limits(produc
     demo = subprocess.run([*flask, "demo"], env=environment, cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert demo.returncode == 0, demo.stderr
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "wsgi:app"],
         env=environment, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = environment["SITE_URL"]
@@ -111,7 +114,8 @@ def test_gunicorn_with_two_workers_serves_the_site_and_shares_rate_limits(produc
                 break
             except OSError:
                 time.sleep(0.1)
-        status, headers, body = _get(base + "/")
+        # Workers import the app after the socket opens: slow on a busy machine, hence the patience.
+        status, headers, body = _get(base + "/", timeout=180)
         assert status == 200 and "netGUARD" in body
         assert headers["Cache-Control"].startswith("public")
         assert "Set-Cookie" not in headers
@@ -122,7 +126,18 @@ def test_gunicorn_with_two_workers_serves_the_site_and_shares_rate_limits(produc
         # account) stops them, which per-process memory counters would not (4 per worker).
         attempts = [_sign_in_attempt(base) for _ in range(8)]
         assert attempts.count(429) >= 5, attempts
+
+        # Only SITE_URL's host is served (TRUSTED_HOSTS): a forged Host never reaches a view.
+        assert _get(base + "/login", headers={"Host": "evil.example"})[0] == 400
+
+        # Emailed links' tokens, in the path and in the query, never reach the access log.
+        secrets_sent = [secrets.token_urlsafe(32) for _ in range(3)]
+        _get(f"{base}/reset-password/{secrets_sent[0]}")
+        _get(f"{base}/newsletter/unsubscribe/{secrets_sent[1]}?token={secrets_sent[2]}",
+             headers={"Referer": f"{base}/invitation/{secrets_sent[0]}"})
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)
     assert "Booting worker" in output and output.count("Booting worker") >= 2, output
+    assert "GET /reset-password/[redacted] HTTP/1.1" in output, output
+    assert not any(secret in output for secret in secrets_sent), output
