@@ -9,8 +9,8 @@ from blog.accounts.forms import (AcceptInvitationForm, InviteForm, LoginForm, Pr
                                  SetPasswordForm)
 from blog.accounts.models import Role, User
 from blog.core.mail import send_email
-from blog.core.urls import absolute_url
 from blog.core.redirects import safe_next
+from blog.core.urls import absolute_url
 from blog.errors import ValidationFailed
 from blog.extensions import db, login_manager
 from blog.site.services import get_settings

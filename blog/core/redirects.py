@@ -5,21 +5,25 @@ from urllib.parse import unquote, urlsplit
 
 
 def _is_site_path(path: str) -> bool:
-    """One leading slash, then no slash or backslash: never a scheme-relative ``//host``."""
-    return path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path
+    """One leading slash, then no slash or backslash (never a scheme-relative ``//host``), and no
+    control character (browsers drop tabs and newlines, which could join ``/`` and ``/host``)."""
+    return (path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path
+            and path.isprintable())
 
 
 def _remove_dot_segments(path: str) -> str:
-    """``/a/./b/../c//d`` as a browser resolves it (``/a/c/d``), empty segments dropped too."""
-    segments: list[str] = []
-    for segment in path.split("/"):
-        if segment == "..":
-            if segments:
-                segments.pop()
-        elif segment not in ("", "."):
-            segments.append(segment)
-    trailing = "/" if path.endswith(("/", "/.", "/..")) and segments else ""
-    return "/" + "/".join(segments) + trailing
+    """``/a/./b/../c`` as a browser resolves it (RFC 3986, 5.2.4): ``/a/c``; empty segments stay."""
+    resolved: list[str] = []
+    segments = path.split("/")[1:]
+    for position, segment in enumerate(segments, 1):
+        if segment in (".", ".."):
+            if segment == ".." and resolved:
+                resolved.pop()
+            if position == len(segments):
+                resolved.append("")
+        else:
+            resolved.append(segment)
+    return "/" + "/".join(resolved)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -30,7 +34,7 @@ def safe_next(target: str | None) -> str | None:
     ``/\\evil.example``, control characters (browsers drop tabs and newlines), schemes and
     absolute URLs (even to this host) are refused.
     """
-    if not target or not target.isprintable() or not _is_site_path(target):
+    if not target or not _is_site_path(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or parts.fragment:
