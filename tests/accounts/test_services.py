@@ -97,6 +97,20 @@ def test_login_failures_are_counted_per_account_and_per_address(make_app, failur
             assert type(error.value) is expected
 
 
+@pytest.mark.parametrize("storage, refused", [("", True), ("memory://", True), ("redis://127.0.0.1:6379", False)])
+def test_production_never_counts_failures_per_worker_process(tmp_path, storage, refused):
+    """With memory:// each gunicorn worker counts on its own; production refuses to start so."""
+    from blog.config import ConfigError, from_environment
+
+    environment = {"BLOG_ENV": "production", "INSTANCE_PATH": str(tmp_path), "SITE_URL": "https://blog.example",
+                   "SECRET_KEY": "k" * 32, "RATELIMIT_STORAGE_URI": storage}
+    if refused:
+        with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+            from_environment(environment)
+    else:
+        assert from_environment(environment)["RATELIMIT_STORAGE_URI"] == storage
+
+
 def test_invitation_is_single_use_and_expires(appctx):
     admin = make_user(Role.ADMIN)
     invitation, token = services.invite("new@example.org", Role.EDITOR, by=admin)

@@ -51,6 +51,25 @@ def test_login_is_rate_limited_over_http(make_app):
     assert b"Too many sign-in attempts" in client.post("/login", data={"email": email, "password": PASSWORD}).data
 
 
+@pytest.mark.parametrize("hops", [0, 1])
+def test_forged_forwarded_addresses_do_not_escape_the_address_limit(make_app, hops):
+    """Behind ``hops`` proxies, a client that invents X-Forwarded-For entries is still counted
+    at the address the last trusted proxy saw (here always 192.0.2.50)."""
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMITS="2 per minute", LOGIN_ACCOUNT_LIMITS="100 per minute",
+                   PROXY_COUNT=hops)
+    client = app.test_client()
+    with app.app_context():
+        email = make_user().email
+    statuses = []
+    for number in range(4):
+        forged = f"198.51.100.{number}" + (", 192.0.2.50" if hops else "")
+        statuses.append(client.post("/login", data={"email": email, "password": "bad"},
+                                    headers={"X-Forwarded-For": forged},
+                                    environ_base={"REMOTE_ADDR": "192.0.2.50" if not hops else "10.0.0.1"}
+                                    ).status_code)
+    assert statuses == [400, 400, 429, 429]
+
+
 def test_editor_requires_sign_in(client):
     response = client.get("/editor/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")

@@ -114,7 +114,7 @@ def test_production_refuses_to_start_without_site_url_and_secret_key(tmp_path):
         from_environment({"BLOG_ENV": "production", "INSTANCE_PATH": str(tmp_path)})
     settings = from_environment({"BLOG_ENV": "production", "INSTANCE_PATH": str(tmp_path),
                                  "SITE_URL": "https://blog.example/", "SECRET_KEY": "k" * 32,
-                                 "DATABASE_URL": "postgres://u@h/db"})
+                                 "DATABASE_URL": "postgres://u@h/db", "RATELIMIT_STORAGE_URI": "redis://r:6379"})
     assert settings["SITE_URL"] == "https://blog.example"
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
