@@ -25,6 +25,10 @@ class SetPasswordForm(FlaskForm):
     confirm = PasswordField("Repeat the password", validators=[EqualTo("password", "The passwords differ.")])
 
 
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+
+
 class AcceptInvitationForm(SetPasswordForm):
     display_name = StringField("Your name as shown on posts", validators=[DataRequired(), Length(max=120)])
     affiliation = StringField("Affiliation", validators=[Length(max=255)])

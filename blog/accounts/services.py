@@ -84,6 +84,13 @@ def set_password(user: User, password: str) -> None:
     user.end_sessions()
 
 
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """:raise ValidationFailed: when ``current_password`` is wrong or the new one too short."""
+    if not user.password_hash or not verify_password(user.password_hash, current_password or ""):
+        raise ValidationFailed("That is not your current password.", field="current_password")
+    set_password(user, new_password)
+
+
 class TooManyAttempts(ValidationFailed):
     status_code = 429
 

@@ -5,13 +5,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import COOKIE_NAME, current_user, login_required, login_user, logout_user
 
 from blog.accounts import services
-from blog.accounts.forms import (AcceptInvitationForm, InviteForm, LoginForm, ProfileForm, RoleForm,
-                                 SetPasswordForm)
+from blog.accounts.forms import (AcceptInvitationForm, ChangePasswordForm, InviteForm, LoginForm, ProfileForm,
+                                 RoleForm, SetPasswordForm)
 from blog.accounts.models import Role, User
 from blog.core.mail import send_email
 from blog.core.redirects import safe_next
 from blog.core.urls import absolute_url
-from blog.errors import ValidationFailed
+from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db, login_manager
 from blog.site.services import get_settings
 
@@ -76,7 +76,7 @@ def people():
             form.email.errors.append(error.message)
         else:
             db.session.commit()
-            invitation_link = absolute_url("accounts.invitation_link", token=token)
+            invitation_link = absolute_url("accounts.invitation_landing", token=token)
             emailed = send_email(invitation.email, f"Your invitation to {get_settings().site_name}", "invitation",
                                  link=invitation_link, inviter=current_user.display_name,
                                  role=invitation.role, days=current_app.config["INVITATION_DAYS"])
@@ -121,7 +121,7 @@ def toggle_active(user_id: int):
 def reset_link(user_id: int):
     services.require_role(current_user, Role.ADMIN, "reset passwords")
     user = db.get_or_404(User, user_id)
-    link = absolute_url("accounts.reset_link_landing", token=services.password_reset_token(user))
+    link = absolute_url("accounts.reset_password_landing", token=services.password_reset_token(user))
     emailed = send_email(user.email, f"Reset your password for {get_settings().site_name}", "password_reset",
                          to_name=user.display_name, person=user, link=link)
     return render_template("accounts/reset_link.html", person=user, link=link, emailed=emailed)
@@ -132,13 +132,13 @@ def reset_link(user_id: int):
 # Referer name the plain URL; deploy/gunicorn.conf.py keeps the landing request out of the log.
 
 @bp.get("/invitation/<token>")
-def invitation_link(token: str):
+def invitation_landing(token: str):
     session["invitation_token"] = token
     return redirect(url_for("accounts.accept_invitation"))
 
 
 @bp.get("/reset-password/<token>")
-def reset_link_landing(token: str):
+def reset_password_landing(token: str):
     session["reset_token"] = token
     return redirect(url_for("accounts.reset_password"))
 
@@ -166,6 +166,8 @@ def accept_invitation():
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 def reset_password():
+    if not session.get("reset_token"):
+        raise NotFound("This password reset link is not valid or has expired.")
     form = SetPasswordForm()
     if form.validate_on_submit():
         user = services.reset_password(session.get("reset_token", ""), form.password.data)
@@ -187,17 +189,41 @@ def profile():
         db.session.commit()
         flash("Profile saved.", "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template("accounts/profile.html", form=form, password_form=ChangePasswordForm(formdata=None))
+
+
+def _stay_signed_in_here() -> None:
+    """After the current person's sessions ended (``User.end_sessions``), sign this browser in again."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    login_user(current_user._get_current_object(), remember=remembered)
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """A new password ends every other session and remember cookie; this browser stays signed in."""
+    password_form = ChangePasswordForm()
+    if password_form.validate_on_submit():
+        try:
+            services.change_password(current_user, password_form.current_password.data, password_form.password.data)
+        except ValidationFailed as error:
+            getattr(password_form, error.field or "password").errors.append(error.message)
+        else:
+            db.session.commit()
+            _stay_signed_in_here()
+            flash("Your password is changed. Every other session has ended.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=ProfileForm(obj=current_user),
+                           password_form=password_form), 400
 
 
 @bp.post("/account/sign-out-everywhere")
 @login_required
 def sign_out_everywhere():
     """Every other session and remember cookie of the signed-in person ends; this one continues."""
-    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
     services.sign_out_everywhere(current_user, by=current_user)
     db.session.commit()
-    login_user(current_user._get_current_object(), remember=remembered)
+    _stay_signed_in_here()
     flash("You are signed out on every other device and browser.", "success")
     return redirect(url_for("accounts.profile"))
 

@@ -60,6 +60,16 @@ def _sign_out_everywhere_from_another_device(app, victim, admin):
     assert other_device.get("/editor/").status_code == 200  # the device that asked stays signed in
 
 
+def _change_password_on_another_device(app, victim, admin):
+    other_device, _, _ = _sign_in(app, "victim@example.org")
+    wrong = other_device.post("/account/password", data={"current_password": "not it", "password": "a brand new one",
+                                                         "confirm": "a brand new one"})
+    assert wrong.status_code == 400 and b"not your current password" in wrong.data
+    changed = other_device.post("/account/password", data={"current_password": PASSWORD, "password": "a brand new one",
+                                                           "confirm": "a brand new one"})
+    assert changed.status_code == 302 and other_device.get("/editor/").status_code == 200
+
+
 def _admin_signs_them_out(app, victim, admin):
     with app.app_context():
         services.sign_out_everywhere(services.user_by_email("victim@example.org"),
@@ -72,7 +82,8 @@ def _victim_id(app) -> int:
         return services.user_by_email("victim@example.org").id
 
 
-EVENTS = {"sign-out": _log_out, "password reset": _reset_password, "role change": _change_role,
+EVENTS = {"sign-out": _log_out, "password reset": _reset_password,
+          "password change": _change_password_on_another_device, "role change": _change_role,
           "suspension": _suspend_and_restore, "sign out everywhere": _sign_out_everywhere_from_another_device,
           "admin signs them out": _admin_signs_them_out}
 

@@ -6,7 +6,7 @@ import pytest
 from blog.accounts.models import Role
 from blog.errors import NotAllowed, ValidationFailed
 from blog.extensions import db
-from blog.site.templating import absolutise_urls
+from blog.core.urls import absolutise_urls
 from blog.media import services
 from blog.media.storage import get_storage
 from blog.posts import services as posts
