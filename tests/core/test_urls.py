@@ -21,7 +21,6 @@ from blog import create_app
 from blog.accounts.models import Role
 from blog.config import from_environment
 from blog.core.time import utcnow
-from blog.core.urls import absolute_url
 from blog.extensions import db
 from tests.conftest import PROJECT_ROOT, config_for_tests
 from tests.factories import PASSWORD, login, make_post, make_user
@@ -115,6 +114,8 @@ def test_only_blog_core_urls_builds_absolute_urls():
 
 
 def test_absolute_url_needs_no_request_and_keeps_a_path_prefix(make_app):
+    from blog.core.urls import absolute_url
+
     app = make_app(SITE_URL="https://example.org/blog")
     with app.app_context():
         assert absolute_url("posts.post", slug="a b") == "https://example.org/blog/posts/a%20b"
