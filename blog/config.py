@@ -6,9 +6,11 @@ of ``app.config`` and is documented in the README.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +35,58 @@ def _int(environ, name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+class SendRate(NamedTuple):
+    """At most ``count`` messages per ``seconds``, in all or to each recipient domain."""
+
+    count: int
+    seconds: int
+    per_domain: bool
+
+
+_RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"(\d+)\s*(?:/|per)\s*(second|minute|hour|day)s?(\s+per\s+domain)?")
+
+
+def parse_send_rate(raw: str | None) -> tuple[SendRate, ...]:
+    """``"600/minute; 60/minute per domain"`` → limits; empty means no limit.
+
+    :raise ConfigError: naming the part that is not understood.
+    """
+    limits = []
+    for part in re.split(r"[;,]", raw or ""):
+        part = part.strip().lower()
+        if not part:
+            continue
+        match = _RATE.fullmatch(part)
+        if not match or int(match.group(1)) < 1:
+            raise ConfigError(f"NEWSLETTER_RATE: cannot read {part!r}; write limits such as "
+                              "\"600/minute; 60/minute per domain\" (units: second, minute, hour, day)")
+        limits.append(SendRate(int(match.group(1)), _RATE_UNITS[match.group(2)], bool(match.group(3))))
+    return tuple(limits)
+
+
+def _choice(environ, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (environ.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _mailbox_url(raw: str | None) -> str:
+    """The bounce mailbox: IMAP or POP3 over TLS; the plain protocols only on loopback (tests)."""
+    url = (raw or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("imaps", "pop3s", "imap", "pop3") or not parts.hostname or not parts.username:
+        raise ConfigError("BOUNCE_MAILBOX_URL must look like imaps://user:password@host/INBOX "
+                          "or pop3s://user:password@host")
+    if parts.scheme in ("imap", "pop3") and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
+        raise ConfigError("BOUNCE_MAILBOX_URL: use imaps:// or pop3s:// (without TLS only a loopback "
+                          "address is allowed)")
+    return url
 
 
 def _persistent_secret_key(instance: Path) -> str:
@@ -123,6 +177,19 @@ def from_environment(environ=None) -> dict:
         "NEWSLETTER_SYNC_COMMIT": _bool(environ.get("NEWSLETTER_SYNC_COMMIT"), False),
         "NEWSLETTER_BOUNCE_THRESHOLD": _int(environ, "NEWSLETTER_BOUNCE_THRESHOLD", 3),
         "NEWSLETTER_CONFIRM_HOURS": _int(environ, "NEWSLETTER_CONFIRM_HOURS", 48),
+        "NEWSLETTER_RETENTION_DAYS": _int(environ, "NEWSLETTER_RETENTION_DAYS", 90),
+        "NEWSLETTER_SUPPRESSION_KEY": environ.get("NEWSLETTER_SUPPRESSION_KEY") or secret_key,
+        "NEWSLETTER_STORE_IP": _choice(environ, "NEWSLETTER_STORE_IP", "truncated", ("full", "truncated", "none")),
+        "NEWSLETTER_CONSENT_TEXT": environ.get("NEWSLETTER_CONSENT_TEXT") or (
+            "We send a link to confirm; nothing else until you click it. "
+            "Every email has a one-click unsubscribe link."),
+        "NEWSLETTER_CONSENT_VERSION": environ.get("NEWSLETTER_CONSENT_VERSION") or "",
+        "NEWSLETTER_RATE": parse_send_rate(environ.get("NEWSLETTER_RATE")),
+        "NEWSLETTER_REVIEW_THRESHOLD": _int(environ, "NEWSLETTER_REVIEW_THRESHOLD", 0),
+        "NEWSLETTER_HOUSEKEEPING_SECONDS": _int(environ, "NEWSLETTER_HOUSEKEEPING_SECONDS", 300),
+        "BOUNCE_MAILBOX_URL": _mailbox_url(environ.get("BOUNCE_MAILBOX_URL")),
+        "BOUNCE_MAILBOX_CA_FILE": environ.get("BOUNCE_MAILBOX_CA_FILE") or "",
+        "MAIL_RETURN_PATH": environ.get("MAIL_RETURN_PATH") or "",
         "UPLOAD_LIMITS": environ.get("UPLOAD_LIMITS") or "60 per minute;600 per hour",
         "SUBSCRIBE_LIMITS": environ.get("SUBSCRIBE_LIMITS") or "5 per minute;20 per hour",
         "MAX_UPLOAD_BYTES": max_upload_bytes,

@@ -1,4 +1,5 @@
-"""``flask newsletter send | run | worker``: compose and queue digests, and deliver the outbox."""
+"""``flask newsletter send | run | worker | retention | bounces``: queue digests, deliver the outbox,
+keep the list clean."""
 from __future__ import annotations
 
 import functools
@@ -15,6 +16,7 @@ from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.newsletter import services
 from blog.newsletter.delivery import AnotherWorkerRunning, Worker, outstanding_count
+from blog.newsletter.retention import apply_retention
 
 
 def _with_site_urls(command):
@@ -111,3 +113,11 @@ def worker_command(once: bool, batch_size: int | None, quiet: bool):
     click.echo(f"Done: {stats.line()}; {stats.retried} to retry, {stats.skipped} skipped.")
     if hasattr(sender, "folder"):
         click.echo(f"Messages were written to {sender.folder}")
+
+
+@newsletter.command("retention")
+def retention_command():
+    """Delete expired unconfirmed subscriptions; reduce long-gone addresses to suppression hashes."""
+    result = apply_retention()
+    db.session.commit()
+    click.echo(result.line())

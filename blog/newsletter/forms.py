@@ -22,6 +22,7 @@ class SubscribeForm(FlaskForm):
     receives = RadioField("What to receive", choices=RECEIVES_CHOICES, default="both")
     tags = StringField("Interests (optional, comma-separated)", validators=[Optional(), Length(max=255)])
     website = StringField("Leave this empty")  # honeypot: people never see it, bots fill it
+    source = StringField("Form")  # hidden: "footer" from the footer form (recorded in the consent log)
 
 
 class PreferencesForm(FlaskForm):

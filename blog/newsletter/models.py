@@ -91,8 +91,13 @@ class Mailing(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recipient_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A draft has no outbox rows yet: an editor reviews it and queues it (see ``blog.newsletter.review``).
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    created_by = relationship("User")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
 
     affects_public_pages = False
 
@@ -153,5 +158,50 @@ class NewsletterSettings(db.Model):
     # The last scheduled slot already handled (queued, or found empty): ``run`` does each slot once.
     last_slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    affects_public_pages = False
+
+
+class ConsentEvent(db.Model):
+    """One line of a subscriber's consent log: append-only, written by ``blog.newsletter.consent``."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(30))  # requested, confirmed, imported, preferences, ...
+    source: Mapped[str] = mapped_column(String(20), default="")  # footer, page, embed, import, email, ...
+    consent_text: Mapped[str] = mapped_column(Text, default="")
+    consent_version: Mapped[str] = mapped_column(String(40), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")  # as NEWSLETTER_STORE_IP says
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    affects_public_pages = False
+
+
+class SuppressedAddress(db.Model):
+    """An address that left (bounced, unsubscribed, complained), kept only as a keyed hash."""
+
+    __tablename__ = "suppressed_addresses"
+
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    suppressed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    affects_public_pages = False
+
+
+class SendCounter(db.Model):
+    """Messages handed to the relay in one window, globally or for one recipient domain.
+
+    The database is the store all workers share: ``blog.newsletter.ratelimit`` counts here.
+    """
+
+    __tablename__ = "send_counters"
+
+    bucket: Mapped[str] = mapped_column(String(300), primary_key=True)  # "global:<start>" or "<domain>:<start>"
+    window_ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
     affects_public_pages = False

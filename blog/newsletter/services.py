@@ -28,9 +28,12 @@ from blog.core.time import local_to_utc, to_local, utcnow
 from blog.core.urls import absolute_url, absolutise_urls
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db
+from blog.newsletter import consent
+from blog.newsletter.consent import Source
 from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKind, NewsletterSettings,
                                     Receives, ScheduleFrequency, Subscriber, SubscriberStatus,
                                     new_token_key)
+from blog.newsletter.retention import is_suppressed
 from blog.posts.models import VISIBLE_STATUSES, Post
 from blog.site.services import get_settings
 
@@ -127,8 +130,10 @@ class SubscribeOutcome:
 
 
 def subscribe(email: str, *, name: str = "", receives: str | None = None, tags: str = "",
-              honeypot: str = "", now: datetime | None = None) -> SubscribeOutcome:
+              honeypot: str = "", source: Source = Source.PAGE, ip: str | None = None,
+              now: datetime | None = None) -> SubscribeOutcome:
     """Ask to subscribe. New, pending, unsubscribed: a confirmation mail; subscribed: a reminder.
+    An address kept only as a suppression hash (it bounced or left long ago) gets nothing.
 
     :raise ValidationFailed: for a malformed address (the only answer that differs, and it
         says nothing about who subscribes).
@@ -137,8 +142,8 @@ def subscribe(email: str, *, name: str = "", receives: str | None = None, tags: 
     email = normalise_email(email)
     wanted = _receives(receives)
     name, tags = _clean_name(name), _clean_tags(tags)
-    if honeypot:
-        return SubscribeOutcome(None, None)  # a bot: answer as usual, do nothing
+    if honeypot or is_suppressed(email):
+        return SubscribeOutcome(None, None)  # a bot, or an address that left: answer as usual, do nothing
     subscriber = db.session.execute(select(Subscriber).where(Subscriber.email == email)).scalar_one_or_none()
     if subscriber is None:
         subscriber = Subscriber(email=email, name=name, receives=wanted.value, tags=tags,
@@ -150,6 +155,8 @@ def subscribe(email: str, *, name: str = "", receives: str | None = None, tags: 
     subscriber.confirmation_sent_at = now
     if subscriber.active:
         return SubscribeOutcome(subscriber, "already")
+    consent.record(subscriber, "requested", source=source, ip=ip, with_consent_text=True, now=now,
+                   detail=f"receives {wanted.value}" + (f"; interests {tags}" if tags else ""))
     return SubscribeOutcome(subscriber, "confirm", (wanted, name, tags))
 
 
@@ -159,7 +166,7 @@ def confirmation_link(subscriber: Subscriber, requested: tuple | None = None) ->
     return absolute_url("newsletter.confirm", token=token)
 
 
-def confirm(token: str, *, now: datetime | None = None) -> Subscriber:
+def confirm(token: str, *, ip: str | None = None, now: datetime | None = None) -> Subscriber:
     """Confirm a subscription from its emailed link.
 
     :raise NotFound: for a forged or expired link (the person can simply subscribe again).
@@ -184,19 +191,31 @@ def confirm(token: str, *, now: datetime | None = None) -> Subscriber:
         subscriber.consent_method = "Subscribe form, confirmed by the emailed link (double opt-in)"
         subscriber.unsubscribed_at = None
         subscriber.bounce_count = 0
+        consent.record(subscriber, "confirmed", source=Source.EMAIL, ip=ip, now=now,
+                       detail="double opt-in: the emailed link was followed")
     return subscriber
 
 
-def update_preferences(subscriber: Subscriber, *, receives: str, name: str = "", tags: str = "") -> None:
+def update_preferences(subscriber: Subscriber, *, receives: str, name: str = "", tags: str = "",
+                       ip: str | None = None) -> None:
+    before = (subscriber.receives, subscriber.name, subscriber.tags)
     subscriber.receives = _receives(receives).value
     subscriber.name = _clean_name(name)
     subscriber.tags = _clean_tags(tags)
+    changes = [f"{label}: {old or '(none)'} → {new or '(none)'}" for label, old, new in
+               zip(("receives", "name", "interests"), before, (subscriber.receives, subscriber.name, subscriber.tags))
+               if old != new]
+    if changes:
+        consent.record(subscriber, "preferences", source=Source.EMAIL, ip=ip, detail="; ".join(changes))
 
 
-def unsubscribe(subscriber: Subscriber, *, now: datetime | None = None) -> None:
+def unsubscribe(subscriber: Subscriber, *, source: Source = Source.EMAIL, ip: str | None = None,
+                action: str = "unsubscribed", detail: str = "", now: datetime | None = None) -> None:
+    """Stop all mail to the subscriber at once; ``action`` "complaint" records a spam report."""
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED.value:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED.value
         subscriber.unsubscribed_at = now or utcnow()
+        consent.record(subscriber, action, source=source, ip=ip, detail=detail, now=now)
     # Anything still waiting in the outbox for them is not sent.
     db.session.execute(
         db.update(Delivery)
@@ -217,12 +236,16 @@ def remove_subscriber(subscriber: Subscriber, *, by: User) -> None:
     delete_subscriber(subscriber)
 
 
-def record_bounce(subscriber: Subscriber, error: str) -> None:
+def record_bounce(subscriber: Subscriber, error: str, *, source: Source = Source.RELAY) -> None:
     """Count a permanent failure; past ``NEWSLETTER_BOUNCE_THRESHOLD`` the address is not used again."""
     subscriber.bounce_count += 1
     subscriber.last_bounce = error[:500]
-    if subscriber.bounce_count >= current_app.config["NEWSLETTER_BOUNCE_THRESHOLD"]:
+    if subscriber.bounce_count >= current_app.config["NEWSLETTER_BOUNCE_THRESHOLD"] and \
+            subscriber.status != SubscriberStatus.BOUNCED.value:
         subscriber.status = SubscriberStatus.BOUNCED.value
+        subscriber.unsubscribed_at = utcnow()  # when mail stopped: the retention clock starts here
+        consent.record(subscriber, "bounced", source=source,
+                       detail=f"{subscriber.bounce_count} permanent failures; last: {error[:300]}")
 
 
 # --- admin: listing, export, import ------------------------------------------------------------
@@ -261,6 +284,7 @@ def export_csv(*, by: User) -> str:
 class ImportResult:
     imported: int = 0
     skipped_existing: int = 0
+    skipped_suppressed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -269,7 +293,8 @@ def import_csv(text: str, *, by: User, now: datetime | None = None) -> ImportRes
 
     Columns: ``email`` and ``consent`` (how and when they agreed, e.g. "signed up at the
     March workshop") are required; ``name``, ``receives``, ``tags``, ``consented_at``
-    (ISO date) are optional. Addresses already present are left as they are.
+    (ISO date) are optional. Addresses already present are left as they are, and addresses
+    kept only as a suppression hash (they bounced or left) are not added again.
 
     :raise ValidationFailed: listing every bad row; nothing is imported then.
     """
@@ -318,6 +343,9 @@ def import_csv(text: str, *, by: User, now: datetime | None = None) -> ImportRes
         if email in existing:
             result.skipped_existing += 1
             continue
+        if is_suppressed(email):
+            result.skipped_suppressed += 1
+            continue
         rows.append(Subscriber(email=email, name=_clean_name(row.get("name")), receives=receives.value,
                                tags=_clean_tags(row.get("tags")), status=SubscriberStatus.SUBSCRIBED.value,
                                consent_at=consented_at, token_key=new_token_key(),
@@ -327,6 +355,10 @@ def import_csv(text: str, *, by: User, now: datetime | None = None) -> ImportRes
                                + "\n".join(result.errors))
     db.session.add_all(rows)
     db.session.flush()
+    for subscriber in rows:
+        consent.record(subscriber, "imported", source=Source.IMPORT, now=now,
+                       detail=f"by {by.email}; consented {subscriber.consent_at.isoformat()}: "
+                              f"{subscriber.consent_method.partition(': ')[2]}")
     result.imported = len(rows)
     return result
 

@@ -1,7 +1,7 @@
 """Subscribing, confirming, preferences and one-click unsubscribe; the newsletter admin."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required
 
@@ -11,7 +11,7 @@ from blog.core import mail
 from blog.core.security import allow_framing
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import csrf, db, limiter
-from blog.newsletter import models, services  # noqa: F401  (models registers the tables)
+from blog.newsletter import consent, models, services  # noqa: F401  (models registers the tables)
 from blog.newsletter.forms import (ImportForm, NoteForm, PreferencesForm, ScheduleForm, SubscribeForm,
                                    TestSendForm)
 from blog.newsletter.models import Mailing, Subscriber, SubscriberStatus
@@ -58,7 +58,8 @@ def subscribe():
             try:
                 outcome = services.subscribe(form.email.data, name=form.name.data or "",
                                              receives=form.receives.data, tags=form.tags.data or "",
-                                             honeypot=form.website.data or "")
+                                             honeypot=form.website.data or "", ip=request.remote_addr,
+                                             source=consent.form_source(form.source.data, embedded=embedded))
             except ValidationFailed as error:
                 form.email.errors.append(error.message)
                 status = 400
@@ -84,7 +85,7 @@ def embed():
 def confirm(token: str):
     """GET shows a button (link scanners only GET); POST confirms."""
     if request.method == "POST":
-        subscriber = services.confirm(token)
+        subscriber = services.confirm(token, ip=request.remote_addr)
         db.session.commit()
         flash("Thank you: your subscription is confirmed.", "success")
         return redirect(url_for("newsletter.preferences", token=services.subscriber_token(subscriber)))
@@ -97,11 +98,20 @@ def preferences(token: str):
     form = PreferencesForm(obj=subscriber)
     if form.validate_on_submit():
         services.update_preferences(subscriber, receives=form.receives.data, name=form.name.data or "",
-                                    tags=form.tags.data or "")
+                                    tags=form.tags.data or "", ip=request.remote_addr)
         db.session.commit()
         flash("Your preferences are saved.", "success")
         return redirect(url_for("newsletter.preferences", token=token))
     return render_template("newsletter/preferences.html", form=form, subscriber=subscriber, token=token)
+
+
+@bp.get("/preferences/<token>/data.json")
+def my_data(token: str):
+    """Everything kept about the subscriber, as a JSON download."""
+    subscriber = services.subscriber_for_token(token)
+    response = jsonify(consent.personal_data(subscriber))
+    response.headers["Content-Disposition"] = "attachment; filename=newsletter-data.json"
+    return response
 
 
 @bp.post("/preferences/<token>/delete")
@@ -117,7 +127,9 @@ def delete_my_data(token: str):
 def unsubscribe(token: str):
     subscriber = services.subscriber_for_token(token)
     if request.method == "POST":
-        services.unsubscribe(subscriber)
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        services.unsubscribe(subscriber, ip=request.remote_addr,
+                             source=consent.Source.ONE_CLICK if one_click else consent.Source.EMAIL)
         db.session.commit()
         return render_template("newsletter/unsubscribed.html", token=token)
     return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token)
@@ -344,14 +356,35 @@ def admin_import():
             errors = error.message.split("\n")
         else:
             db.session.commit()
-            flash(f"Imported {result.imported} subscribers; {result.skipped_existing} were already on the list.",
-                  "success")
+            flash(f"Imported {result.imported} subscribers; {result.skipped_existing} were already on the list"
+                  + (f"; {result.skipped_suppressed} had bounced or left before and were not added"
+                     if result.skipped_suppressed else "") + ".", "success")
             return redirect(url_for("newsletter.admin_subscribers"))
     else:
         errors = ["Choose a CSV file to import."]
     return render_template("newsletter/subscribers.html", import_form=form,
                            subscribers=services.list_subscribers(), counts=services.subscriber_counts(),
                            status=None, search="", import_errors=errors), 400
+
+
+@bp.get("/admin/subscribers/<int:subscriber_id>")
+@login_required
+def admin_subscriber(subscriber_id: int):
+    """One subscriber and their consent log."""
+    require_role(current_user, Role.ADMIN, "see subscribers")
+    subscriber = db.get_or_404(Subscriber, subscriber_id)
+    return render_template("newsletter/subscriber.html", subscriber=subscriber, log=consent.history(subscriber))
+
+
+@bp.get("/admin/consent.csv")
+@login_required
+def admin_consent_export():
+    """The consent log as CSV: everyone's, or one subscriber's with ``?subscriber=ID``."""
+    subscriber_id = request.args.get("subscriber", type=int)
+    subscriber = db.get_or_404(Subscriber, subscriber_id) if subscriber_id else None
+    text = consent.export_csv(by=current_user, subscriber=subscriber)
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=consent-log.csv"})
 
 
 @bp.post("/admin/subscribers/<int:subscriber_id>/remove")
