@@ -110,7 +110,8 @@ def worker_command(once: bool, batch_size: int | None, quiet: bool):
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(f"Done: {stats.line()}; {stats.retried} to retry, {stats.skipped} skipped.")
+    click.echo(f"Done: {stats.line()}; {stats.retried} to retry, {stats.skipped} skipped"
+               + (f", {stats.deferred} deferred by NEWSLETTER_RATE" if stats.deferred else "") + ".")
     if hasattr(sender, "folder"):
         click.echo(f"Messages were written to {sender.folder}")
 

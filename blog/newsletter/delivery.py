@@ -35,6 +35,7 @@ from blog.core.urls import absolute_url
 from blog.extensions import db
 from blog.newsletter import services
 from blog.newsletter.models import Delivery, DeliveryStatus, Mailing, Subscriber, SubscriberStatus
+from blog.newsletter.ratelimit import rate_limiter
 from blog.site.services import get_settings
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -52,6 +53,7 @@ class Stats:
     failed: int = 0
     skipped: int = 0
     retried: int = 0
+    deferred: int = 0  # held back by NEWSLETTER_RATE
     remaining: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -96,6 +98,8 @@ class Worker:
         self.on_progress = on_progress or (lambda stats: None)
         self.sleep = sleep
         self.stats = Stats()
+        self.rate_limiter = rate_limiter(config["NEWSLETTER_RATE"])
+        self.return_path = config["MAIL_RETURN_PATH"]
         self.pause = 0.0  # seconds between messages; grows when the server throttles us
         self._templates: dict[int, MessageTemplate] = {}
         self._postgres = db.engine.dialect.name == "postgresql"
@@ -149,14 +153,14 @@ class Worker:
         db.session.commit()
         return ids
 
-    def _release(self, ids: list[int], *, delay: float = 0) -> None:
-        """Give back claimed rows not yet attempted."""
+    def _release(self, ids: list[int], *, delay: float = 0, until: datetime | None = None) -> None:
+        """Give back claimed rows not yet attempted, due again after ``delay`` seconds or at ``until``."""
         if ids:
             db.session.execute(
                 update(Delivery).where(Delivery.id.in_(ids), Delivery.claimed_by == self.id,
                                        Delivery.status == DeliveryStatus.SENDING.value)
                 .values(status=DeliveryStatus.QUEUED.value, claimed_by=None, claimed_at=None,
-                        next_attempt_at=utcnow() + timedelta(seconds=delay))
+                        next_attempt_at=until or utcnow() + timedelta(seconds=delay))
             )
         db.session.commit()
 
@@ -241,6 +245,15 @@ class Worker:
                                last_error=f"subscriber {status}")
                     self.stats.skipped += 1
                     continue
+                held = self.rate_limiter.acquire(email.rpartition("@")[2]) if self.rate_limiter else None
+                if held is not None:
+                    self._mark(delivery_id, status=DeliveryStatus.QUEUED.value, claimed_by=None, claimed_at=None,
+                               next_attempt_at=held.until, last_error="held back by NEWSLETTER_RATE")
+                    self.stats.deferred += 1
+                    if held.everything:  # the global limit: nothing more goes out in this window
+                        self._release(pending, until=held.until)
+                        return True
+                    continue
                 template = self._template(mailing_id)
                 token = serializer.dumps([sub_id, key])
                 message_id = template.new_message_id()
@@ -248,7 +261,7 @@ class Worker:
                     raw = template.render(email, name, unsubscribe_url=unsub_fmt.format(token),
                                           values={"PREFERENCES_URL": prefs_fmt.format(token)},
                                           message_id=message_id)
-                    connection.send(template.from_email, email, raw)
+                    connection.send(self.return_path or template.from_email, email, raw)
                 except ValueError as error:  # an address the message cannot carry
                     self._fail(delivery_id, sub_id, attempts, f"unusable address: {error}", bounce=False)
                     continue
@@ -348,5 +361,7 @@ class Worker:
                 self._marker = None
             if self._lock_file is not None:
                 self._lock_file.close()
+            if self.rate_limiter is not None:
+                self.rate_limiter.close()
         return self.stats
 
