@@ -48,6 +48,15 @@ class TestSendForm(FlaskForm):
     address = EmailField("Send a test to", validators=[DataRequired(), Length(max=320)])
 
 
+class DraftForm(FlaskForm):
+    kind = RadioField("Draft", choices=[SelectChoice("digest", "The next digest, with a note"),
+                                        SelectChoice("post", "An announcement of a post"),
+                                        SelectChoice("event", "An announcement of an event")], default="digest")
+    note = TextAreaField("Note for the digest (Markdown)", validators=[Optional()])
+    post_id = SelectField("Post", validators=[Optional()], validate_choice=False)
+    event_id = SelectField("Event", validators=[Optional()], validate_choice=False)
+
+
 class ImportForm(FlaskForm):
     csv_file = FileField("CSV file (columns: email, consent; optional name, receives, tags, consented_at)",
                          validators=[DataRequired()])

@@ -73,6 +73,11 @@ class MailingKind(str, enum.Enum):
     EVENT = "event"  # "email this event"
 
 
+class MailingStatus(str, enum.Enum):
+    DRAFT = "draft"  # written, waiting for an editor to review (and, past the threshold, approve) it
+    QUEUED = "queued"  # in the outbox
+
+
 class Mailing(db.Model):
     """One digest or announcement: its content, composed once, and who queued it."""
 
@@ -92,7 +97,8 @@ class Mailing(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recipient_count: Mapped[int] = mapped_column(Integer, default=0)
     # A draft has no outbox rows yet: an editor reviews it and queues it (see ``blog.newsletter.review``).
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=MailingStatus.QUEUED.value)
+    audience_tags: Mapped[str] = mapped_column(Text, default="")  # an announcement's tags, "A, B"
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -9,10 +9,10 @@ from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.core import mail
 from blog.core.security import allow_framing
-from blog.errors import NotFound, ValidationFailed
+from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import csrf, db, limiter
-from blog.newsletter import consent, models, services  # noqa: F401  (models registers the tables)
-from blog.newsletter.forms import (ImportForm, NoteForm, PreferencesForm, ScheduleForm, SubscribeForm,
+from blog.newsletter import consent, models, review, services  # noqa: F401  (models registers the tables)
+from blog.newsletter.forms import (DraftForm, ImportForm, NoteForm, PreferencesForm, ScheduleForm, SubscribeForm,
                                    TestSendForm)
 from blog.newsletter.models import Mailing, Subscriber, SubscriberStatus
 from blog.posts.models import VISIBLE_STATUSES, Post
@@ -206,9 +206,17 @@ def admin_note():
 
 
 def _queue(compose, describe) -> Response:
-    """Compose and queue a mailing, then show its progress; a composing error is flashed instead."""
+    """Compose and queue a mailing, then show its progress; a composing error is flashed instead.
+    Past ``NEWSLETTER_REVIEW_THRESHOLD`` it becomes a draft for a second editor to approve."""
     try:
-        mailing = services.queue_mailing(compose(), by=current_user)
+        composition = compose()
+        if services.needs_approval(services.audience_count(composition.kind, composition.tags)):
+            draft = review.save_draft(composition, by=current_user)
+            db.session.commit()
+            flash(f"{describe} goes to {draft.recipient_count} subscribers: another editor must approve it "
+                  "before it is sent. It is saved as a draft.", "success")
+            return redirect(url_for("newsletter.draft", mailing_id=draft.id))
+        mailing = services.queue_mailing(composition, by=current_user)
     except (ValidationFailed, NotFound) as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -238,6 +246,90 @@ def admin_email_post(post_id: int):
 def admin_email_event(event_id: int):
     _require_editor()
     return _queue(lambda: services.compose_event(event_id), "Event announcement")
+
+
+# --- drafts and review ---------------------------------------------------------------------------
+
+@bp.route("/admin/drafts/", methods=["GET", "POST"])
+@login_required
+def drafts():
+    """Every staff member drafts mailings here; editors review and send them."""
+    require_role(current_user, Role.CONTRIBUTOR, "draft mailings")
+    form = DraftForm()
+    form.post_id.choices = [("", "Choose a post")] + [(str(p.id), p.title) for p in _recent_posts()]
+    form.event_id.choices = [("", "Choose an event")] + [(str(e.id), e.title) for e in _upcoming_events()]
+    if form.validate_on_submit():
+        try:
+            if form.kind.data == "post" and form.post_id.data:
+                composition = services.compose_post(db.get_or_404(Post, int(form.post_id.data)))
+            elif form.kind.data == "event" and form.event_id.data:
+                composition = services.compose_event(int(form.event_id.data))
+            elif form.kind.data == "digest":
+                composition = services.compose_digest(note=form.note.data or "")
+            else:
+                raise ValidationFailed("Choose the post or event to announce.")
+            mailing = review.save_draft(composition, by=current_user)
+        except (ValidationFailed, NotFound) as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Draft saved; an editor will review and send it.", "success")
+            return redirect(url_for("newsletter.draft", mailing_id=mailing.id))
+    return render_template("newsletter/drafts.html", drafts=review.drafts(), form=form)
+
+
+@bp.get("/admin/drafts/<int:mailing_id>")
+@login_required
+def draft(mailing_id: int):
+    require_role(current_user, Role.CONTRIBUTOR, "see drafts")
+    mailing = db.get_or_404(Mailing, mailing_id)
+    if mailing.status != models.MailingStatus.DRAFT.value:
+        return redirect(url_for("newsletter.admin_mailing", mailing_id=mailing.id))
+    recipients = services.audience_count(mailing.kind, services.mailing_tags(mailing))
+    return render_template("newsletter/draft.html", mailing=mailing, recipients=recipients,
+                           needs_approval=services.needs_approval(recipients, mailing))
+
+
+@bp.get("/admin/drafts/<int:mailing_id>/preview.html")
+@login_required
+def draft_preview_html(mailing_id: int):
+    require_role(current_user, Role.CONTRIBUTOR, "see drafts")
+    mailing = db.get_or_404(Mailing, mailing_id)
+    return _email_preview(services.fill_markers(mailing.body_html, services.personal_values(None)))
+
+
+def _review_action(mailing_id: int, action, done: str, then: str) -> Response:
+    """Approve, send or discard a draft; a refusal (role, second person, already queued) is flashed."""
+    mailing = db.get_or_404(Mailing, mailing_id)
+    try:
+        action(mailing, by=current_user)
+    except (ValidationFailed, NotAllowed) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("newsletter.drafts"))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(then, **({"mailing_id": mailing_id} if then != "newsletter.drafts" else {})))
+
+
+@bp.post("/admin/drafts/<int:mailing_id>/approve")
+@login_required
+def draft_approve(mailing_id: int):
+    return _review_action(mailing_id, review.approve, "Approved: an editor can send it now.", "newsletter.draft")
+
+
+@bp.post("/admin/drafts/<int:mailing_id>/send")
+@login_required
+def draft_send(mailing_id: int):
+    return _review_action(mailing_id, review.send_draft, "Queued; the worker is sending it.",
+                          "newsletter.admin_mailing")
+
+
+@bp.post("/admin/drafts/<int:mailing_id>/discard")
+@login_required
+def draft_discard(mailing_id: int):
+    return _review_action(mailing_id, review.discard, "Draft discarded.", "newsletter.drafts")
 
 
 def _preview_subscriber() -> Subscriber | None:
@@ -271,7 +363,11 @@ def admin_preview():
 def admin_preview_html():
     _require_editor()
     composition = _preview_composition()
-    html = services.fill_markers(composition.html, services.personal_values(_preview_subscriber()))
+    return _email_preview(services.fill_markers(composition.html, services.personal_values(_preview_subscriber())))
+
+
+def _email_preview(html: str) -> Response:
+    """An email's HTML for the preview frame, with its inline styles and nothing else allowed."""
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PREVIEW_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
