@@ -15,6 +15,7 @@ from blog.core.time import UTC
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.newsletter import services
+from blog.newsletter.bounces import MailboxError, check_bounce_mailbox
 from blog.newsletter.delivery import AnotherWorkerRunning, Worker, outstanding_count
 from blog.newsletter.retention import apply_retention
 
@@ -121,4 +122,16 @@ def retention_command():
     """Delete expired unconfirmed subscriptions; reduce long-gone addresses to suppression hashes."""
     result = apply_retention()
     db.session.commit()
+    click.echo(result.line())
+
+
+@newsletter.command("bounces")
+def bounces_command():
+    """Read the bounce mailbox (BOUNCE_MAILBOX_URL) and apply its bounce and complaint reports."""
+    try:
+        result = check_bounce_mailbox()
+    except MailboxError as error:
+        raise click.ClickException(str(error)) from error
+    if result is None:
+        raise click.ClickException("BOUNCE_MAILBOX_URL is not set: there is no bounce mailbox to read.")
     click.echo(result.line())

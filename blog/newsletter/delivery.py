@@ -34,11 +34,14 @@ from blog.core.time import utcnow
 from blog.core.urls import absolute_url
 from blog.extensions import db
 from blog.newsletter import services
+from blog.newsletter.bounces import MailboxError, check_bounce_mailbox
 from blog.newsletter.models import Delivery, DeliveryStatus, Mailing, Subscriber, SubscriberStatus
 from blog.newsletter.ratelimit import rate_limiter
+from blog.newsletter.retention import apply_retention
 from blog.site.services import get_settings
 
 MAX_BACKOFF = timedelta(hours=6)
+HOUSEKEEPING_LOCK = 7_001_106  # a PostgreSQL advisory lock: one worker at a time reads the bounce mailbox
 _MARK_SENT = ("UPDATE deliveries SET status = 'sent', sent_at = %s, attempts = %s, message_id = %s, "
               "claimed_by = NULL, last_error = '' WHERE id = %s")
 
@@ -100,6 +103,7 @@ class Worker:
         self.stats = Stats()
         self.rate_limiter = rate_limiter(config["NEWSLETTER_RATE"])
         self.return_path = config["MAIL_RETURN_PATH"]
+        self.housekeeping_every = config["NEWSLETTER_HOUSEKEEPING_SECONDS"]
         self.pause = 0.0  # seconds between messages; grows when the server throttles us
         self._templates: dict[int, MessageTemplate] = {}
         self._postgres = db.engine.dialect.name == "postgresql"
@@ -314,6 +318,29 @@ class Worker:
         db.session.commit()
         self.stats.failed += 1
 
+    # --- housekeeping ------------------------------------------------------------------------
+
+    def housekeeping(self) -> None:
+        """Read the bounce mailbox and apply the retention rules (one worker at a time on PostgreSQL)."""
+        if self._marker is None:
+            self._mark_connection()
+        if self._postgres and not self._marker.exec_driver_sql(
+                f"SELECT pg_try_advisory_lock({HOUSEKEEPING_LOCK})").scalar():
+            return  # another worker is doing it
+        try:
+            try:
+                result = check_bounce_mailbox()
+            except MailboxError as error:
+                current_app.logger.warning("%s", error)
+            else:
+                if result is not None and result.messages:
+                    current_app.logger.info("bounce mailbox: %s", result.line())
+            apply_retention()
+            db.session.commit()
+        finally:
+            if self._postgres:
+                self._marker.exec_driver_sql(f"SELECT pg_advisory_unlock({HOUSEKEEPING_LOCK})")
+
     # --- the loop ----------------------------------------------------------------------------
 
     def _single_worker_lock(self) -> None:
@@ -333,9 +360,13 @@ class Worker:
     def run(self, *, once: bool = False, idle_sleep: float = 5.0, should_stop=lambda: False) -> Stats:
         self._single_worker_lock()
         failures_in_a_row = 0
+        next_housekeeping = 0.0
         try:
             self.recover()
             while not should_stop():
+                if time.monotonic() >= next_housekeeping:
+                    self.housekeeping()
+                    next_housekeeping = time.monotonic() + self.housekeeping_every
                 ids = self.claim()
                 if not ids:
                     self.stats.remaining = outstanding_count()
