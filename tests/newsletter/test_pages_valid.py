@@ -6,7 +6,7 @@ from datetime import timedelta
 from blog.accounts.models import Role
 from blog.core.time import utcnow
 from blog.extensions import db
-from blog.newsletter import services
+from blog.newsletter import review, services
 from tests.factories import make_post, make_user
 from tests.newsletter.conftest import add_subscribers
 
@@ -19,8 +19,10 @@ def test_newsletter_pages_are_valid_html(app, html_errors):
         token = services.subscriber_token(subscriber)
         confirm = services.confirm_token(subscriber, receives=subscriber.receives_enum, name="", tags="")
         mailing = services.queue_mailing(services.compose_digest(), by=None)
+        draft = review.save_draft(services.compose_post(make_post(editor, title="To announce")), by=editor)
+        services.unsubscribe(subscriber)
         db.session.commit()
-        mailing_id, sub_id, email = mailing.id, subscriber.id, editor.email
+        mailing_id, sub_id, email, draft_id = mailing.id, subscriber.id, editor.email, draft.id
     public = app.test_client()
     pages = {
         "home": public.get("/"),
@@ -41,6 +43,9 @@ def test_newsletter_pages_are_valid_html(app, html_errors):
         "preview": admin.get(f"/newsletter/admin/preview?subscriber={sub_id}"),
         "mailing": admin.get(f"/newsletter/admin/mailings/{mailing_id}"),
         "subscribers": admin.get("/newsletter/admin/subscribers"),
+        "subscriber": admin.get(f"/newsletter/admin/subscribers/{sub_id}"),
+        "drafts": admin.get("/newsletter/admin/drafts/"),
+        "draft": admin.get(f"/newsletter/admin/drafts/{draft_id}"),
     })
     for name, response in pages.items():
         assert response.status_code in (200, 400, 404), (name, response.status_code)
