@@ -179,7 +179,8 @@ def from_environment(environ=None) -> dict:
         "NEWSLETTER_CONFIRM_HOURS": _int(environ, "NEWSLETTER_CONFIRM_HOURS", 48),
         "NEWSLETTER_RETENTION_DAYS": _int(environ, "NEWSLETTER_RETENTION_DAYS", 90),
         "NEWSLETTER_SUPPRESSION_KEY": environ.get("NEWSLETTER_SUPPRESSION_KEY") or secret_key,
-        "NEWSLETTER_STORE_IP": _choice(environ, "NEWSLETTER_STORE_IP", "truncated", ("full", "truncated", "none")),
+        "NEWSLETTER_STORE_IP": _choice(environ, "NEWSLETTER_STORE_IP", "truncated",
+                                       ("full", "truncated", "none")),
         "NEWSLETTER_CONSENT_TEXT": environ.get("NEWSLETTER_CONSENT_TEXT") or (
             "We send a link to confirm; nothing else until you click it. "
             "Every email has a one-click unsubscribe link."),

@@ -90,9 +90,9 @@ def parse_report(raw: bytes) -> list[Report]:
     if report_type == "feedback-report":
         blocks = _fields_part(message, "message/feedback-report")
         fields = blocks[0] if blocks else {}
-        return [Report(COMPLAINT, recipient=_address_field(fields.get("Original-Rcpt-To")), message_id=message_id,
-                       diagnostic=f"{fields.get('Feedback-Type', 'abuse')} report from "
-                                  f"{fields.get('User-Agent', 'a mailbox provider')}")]
+        source = f"{fields.get('Feedback-Type', 'abuse')} report from {fields.get('User-Agent', 'a provider')}"
+        return [Report(COMPLAINT, recipient=_address_field(fields.get("Original-Rcpt-To")),
+                       message_id=message_id, diagnostic=source)]
     if report_type != "delivery-status":
         return []
     reports = []
@@ -150,14 +150,16 @@ def apply_report(report: Report, result: BounceResult) -> None:
         if subscriber.status == SubscriberStatus.UNSUBSCRIBED.value:
             result.repeated += 1
             return
-        services.unsubscribe(subscriber, source=Source.MAIL_SYSTEM, action="complaint", detail=report.describe())
+        services.unsubscribe(subscriber, source=Source.MAIL_SYSTEM, action="complaint",
+                             detail=report.describe())
         result.complaints += 1
     elif report.kind == HARD:
         if delivery is not None and delivery.status == DeliveryStatus.FAILED.value:
             result.repeated += 1
             return
         if delivery is not None:
-            delivery.status, delivery.last_error = DeliveryStatus.FAILED.value, f"bounced: {report.describe()}"
+            delivery.status = DeliveryStatus.FAILED.value
+            delivery.last_error = f"bounced: {report.describe()}"
         services.record_bounce(subscriber, report.describe(), source=Source.MAIL_SYSTEM)
         result.hard += 1
     else:
@@ -218,7 +220,8 @@ class POP3Mailbox:
     def __enter__(self) -> "POP3Mailbox":
         p = self.parts
         if p.scheme == "pop3s":
-            self.client = poplib.POP3_SSL(p.hostname, p.port or 995, context=_tls_context(), timeout=self.timeout)
+            self.client = poplib.POP3_SSL(p.hostname, p.port or 995, context=_tls_context(),
+                                          timeout=self.timeout)
         else:
             self.client = poplib.POP3(p.hostname, p.port or 110, timeout=self.timeout)
         self.client.user(unquote(p.username))

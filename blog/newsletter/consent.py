@@ -53,7 +53,8 @@ def consent_text() -> tuple[str, str]:
     hash of the text, so a changed text always gets a new version.
     """
     text = current_app.config["NEWSLETTER_CONSENT_TEXT"]
-    version = current_app.config["NEWSLETTER_CONSENT_VERSION"] or hashlib.sha256(text.encode()).hexdigest()[:12]
+    version = (current_app.config["NEWSLETTER_CONSENT_VERSION"]
+               or hashlib.sha256(text.encode()).hexdigest()[:12])
     return text, version
 
 
@@ -124,7 +125,8 @@ CSV_COLUMNS = ["email", "at", "action", "source", "consent_version", "consent_te
 def export_csv(*, by: User, subscriber: Subscriber | None = None) -> str:
     """The consent log of everyone (or of one subscriber) as CSV, oldest line first."""
     require_role(by, Role.ADMIN, "export the consent log")
-    query = (select(Subscriber.email, ConsentEvent).join(Subscriber, Subscriber.id == ConsentEvent.subscriber_id)
+    query = (select(Subscriber.email, ConsentEvent)
+             .join(Subscriber, Subscriber.id == ConsentEvent.subscriber_id)
              .order_by(ConsentEvent.subscriber_id, ConsentEvent.at, ConsentEvent.id))
     if subscriber is not None:
         query = query.where(ConsentEvent.subscriber_id == subscriber.id)

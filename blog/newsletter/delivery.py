@@ -251,8 +251,9 @@ class Worker:
                     continue
                 held = self.rate_limiter.acquire(email.rpartition("@")[2]) if self.rate_limiter else None
                 if held is not None:
-                    self._mark(delivery_id, status=DeliveryStatus.QUEUED.value, claimed_by=None, claimed_at=None,
-                               next_attempt_at=held.until, last_error="held back by NEWSLETTER_RATE")
+                    self._mark(delivery_id, status=DeliveryStatus.QUEUED.value, claimed_by=None,
+                               claimed_at=None, next_attempt_at=held.until,
+                               last_error="held back by NEWSLETTER_RATE")
                     self.stats.deferred += 1
                     if held.everything:  # the global limit: nothing more goes out in this window
                         self._release(pending, until=held.until)

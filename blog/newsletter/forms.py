@@ -51,7 +51,8 @@ class TestSendForm(FlaskForm):
 class DraftForm(FlaskForm):
     kind = RadioField("Draft", choices=[SelectChoice("digest", "The next digest, with a note"),
                                         SelectChoice("post", "An announcement of a post"),
-                                        SelectChoice("event", "An announcement of an event")], default="digest")
+                                        SelectChoice("event", "An announcement of an event")],
+                       default="digest")
     note = TextAreaField("Note for the digest (Markdown)", validators=[Optional()])
     post_id = SelectField("Post", validators=[Optional()], validate_choice=False)
     event_id = SelectField("Event", validators=[Optional()], validate_choice=False)

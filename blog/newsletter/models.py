@@ -73,11 +73,6 @@ class MailingKind(str, enum.Enum):
     EVENT = "event"  # "email this event"
 
 
-class MailingStatus(str, enum.Enum):
-    DRAFT = "draft"  # written, waiting for an editor to review (and, past the threshold, approve) it
-    QUEUED = "queued"  # in the outbox
-
-
 class Mailing(db.Model):
     """One digest or announcement: its content, composed once, and who queued it."""
 
@@ -96,14 +91,8 @@ class Mailing(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recipient_count: Mapped[int] = mapped_column(Integer, default=0)
-    # A draft has no outbox rows yet: an editor reviews it and queues it (see ``blog.newsletter.review``).
-    status: Mapped[str] = mapped_column(String(20), default=MailingStatus.QUEUED.value)
-    audience_tags: Mapped[str] = mapped_column(Text, default="")  # an announcement's tags, "A, B"
-    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    approved_by = relationship("User", foreign_keys=[approved_by_id])
+    created_by = relationship("User")
 
     affects_public_pages = False
 
@@ -206,8 +195,37 @@ class SendCounter(db.Model):
 
     __tablename__ = "send_counters"
 
-    bucket: Mapped[str] = mapped_column(String(300), primary_key=True)  # "global:<start>" or "<domain>:<start>"
+    # "*/<window seconds>/<window start>" for the global count, "<domain>/<seconds>/<start>" per domain
+    bucket: Mapped[str] = mapped_column(String(300), primary_key=True)
     window_ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+    affects_public_pages = False
+
+
+class MailingDraft(db.Model):
+    """A mailing someone drafted for an editor to review (and, past the threshold, a second person
+    to approve) before it is queued; kept afterwards as the record of who wrote and who approved."""
+
+    __tablename__ = "mailing_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_html: Mapped[str] = mapped_column(Text)  # as composed when drafted: what the reviewers read
+    # What it is composed from again when queued: the digest's period and note, or the post or event.
+    note: Mapped[str] = mapped_column(Text, default="")
+    covers_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    covers_until: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    mailing_id: Mapped[int | None] = mapped_column(ForeignKey("mailings.id", ondelete="SET NULL"))  # once queued
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
 
     affects_public_pages = False

@@ -30,9 +30,9 @@ from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
 from blog.newsletter import consent
 from blog.newsletter.consent import Source
-from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKind, MailingStatus,
-                                    NewsletterSettings, Receives, ScheduleFrequency, Subscriber,
-                                    SubscriberStatus, new_token_key)
+from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKind, NewsletterSettings,
+                                    Receives, ScheduleFrequency, Subscriber, SubscriberStatus,
+                                    new_token_key)
 from blog.newsletter.retention import is_suppressed
 from blog.posts.models import VISIBLE_STATUSES, Post
 from blog.site.services import get_settings
@@ -202,9 +202,9 @@ def update_preferences(subscriber: Subscriber, *, receives: str, name: str = "",
     subscriber.receives = _receives(receives).value
     subscriber.name = _clean_name(name)
     subscriber.tags = _clean_tags(tags)
-    changes = [f"{label}: {old or '(none)'} → {new or '(none)'}" for label, old, new in
-               zip(("receives", "name", "interests"), before, (subscriber.receives, subscriber.name, subscriber.tags))
-               if old != new]
+    after = (subscriber.receives, subscriber.name, subscriber.tags)
+    changes = [f"{label}: {old or '(none)'} → {new or '(none)'}"
+               for label, old, new in zip(("receives", "name", "interests"), before, after) if old != new]
     if changes:
         consent.record(subscriber, "preferences", source=Source.EMAIL, ip=ip, detail="; ".join(changes))
 
@@ -457,7 +457,7 @@ class Composition:
 
 def last_digest() -> Mailing | None:
     return db.session.execute(
-        select(Mailing).where(Mailing.kind == MailingKind.DIGEST.value, Mailing.status == MailingStatus.QUEUED.value)
+        select(Mailing).where(Mailing.kind == MailingKind.DIGEST.value)
         .order_by(Mailing.covers_until.desc(), Mailing.id.desc()).limit(1)
     ).scalar_one_or_none()
 
@@ -626,67 +626,50 @@ def audience_count(kind: str, tags: list[str] = ()) -> int:
     return db.session.scalar(select(func.count()).select_from(Subscriber).where(audience_filter(kind, tags)))
 
 
-def mailing_tags(mailing: Mailing) -> list[str]:
-    return [tag for tag in mailing.audience_tags.split(", ") if tag]
+def needs_approval(recipients: int) -> bool:
+    """Whether a second person must approve a mailing to ``recipients`` people before it is queued."""
+    threshold = current_app.config["NEWSLETTER_REVIEW_THRESHOLD"]
+    return threshold > 0 and recipients > threshold
 
 
-def new_mailing(composition: Composition, *, by: User | None, status: MailingStatus,
-                now: datetime | None = None) -> Mailing:
-    """The mailing row alone (no outbox rows yet). :raise ValidationFailed: when it is empty."""
+def queue_mailing(composition: Composition, *, by: User | None, now: datetime | None = None,
+                  approved: bool = False) -> Mailing:
+    """Write the mailing and one outbox row per recipient, in the caller's one transaction.
+
+    ``by=None`` is the schedule (``flask newsletter run``/``send``). A person must be an
+    editor; past ``NEWSLETTER_REVIEW_THRESHOLD`` recipients the mailing must have been
+    ``approved`` by a second person (``blog.newsletter.review``).
+
+    :raise ValidationFailed: for an empty digest (nothing new: nothing is sent).
+    :raise NotAllowed: for a person without the role, or past the threshold without approval.
+    """
+    if by is not None:
+        require_role(by, Role.EDITOR, "send newsletters")
+        if not approved and needs_approval(audience_count(composition.kind, composition.tags)):
+            raise NotAllowed("This mailing goes to more subscribers than NEWSLETTER_REVIEW_THRESHOLD: "
+                             "save it as a draft for a second editor to approve.")
     if composition.empty:
         raise ValidationFailed("Nothing new since the last digest, so there is nothing to send.")
+    now = now or utcnow()
     mailing = Mailing(kind=composition.kind, subject=composition.subject, body_html=composition.html,
                       body_text=composition.text, covers_from=composition.covers_from,
                       covers_until=composition.covers_until, post_id=composition.post_id,
-                      event_id=composition.event_id, created_by_id=by.id if by else None,
-                      created_at=now or utcnow(), status=status.value, audience_tags=", ".join(composition.tags))
+                      event_id=composition.event_id, created_by_id=by.id if by else None, created_at=now)
     db.session.add(mailing)
     db.session.flush()
-    return mailing
-
-
-def fill_outbox(mailing: Mailing, *, now: datetime | None = None) -> Mailing:
-    """One outbox row per recipient of the mailing, and the mailing marked queued."""
-    now = now or utcnow()
     # One INSERT ... SELECT: ten thousand rows without loading a single subscriber.
     rows = select(literal(mailing.id), Subscriber.id, literal(DeliveryStatus.QUEUED.value), literal(0),
                   literal(now, type_=Delivery.__table__.c.next_attempt_at.type), literal("")
-                  ).where(audience_filter(mailing.kind, mailing_tags(mailing)))
+                  ).where(audience_filter(composition.kind, composition.tags))
     result = db.session.execute(
         insert(Delivery).from_select(["mailing_id", "subscriber_id", "status", "attempts",
                                       "next_attempt_at", "last_error"], rows)
     )
     mailing.recipient_count = result.rowcount if result.rowcount and result.rowcount > 0 else \
         db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.mailing_id == mailing.id))
-    mailing.status = MailingStatus.QUEUED.value
-    return mailing
-
-
-def needs_approval(recipients: int, mailing: Mailing | None = None) -> bool:
-    """Whether a second person must approve a mailing to ``recipients`` people before it is queued."""
-    threshold = current_app.config["NEWSLETTER_REVIEW_THRESHOLD"]
-    return threshold > 0 and recipients > threshold and (mailing is None or mailing.approved_by_id is None)
-
-
-def queue_mailing(composition: Composition, *, by: User | None, now: datetime | None = None) -> Mailing:
-    """Write the mailing and one outbox row per recipient, in the caller's one transaction.
-
-    ``by=None`` is the schedule (``flask newsletter run``/``send``). A person must be an
-    editor, and a mailing past ``NEWSLETTER_REVIEW_THRESHOLD`` recipients goes through
-    ``blog.newsletter.review`` (a draft a second person approves) instead.
-
-    :raise ValidationFailed: for an empty digest (nothing new: nothing is sent).
-    :raise NotAllowed: for a person without the role, or past the review threshold.
-    """
-    if by is not None:
-        require_role(by, Role.EDITOR, "send newsletters")
-        if needs_approval(audience_count(composition.kind, composition.tags)):
-            raise NotAllowed("This mailing goes to more subscribers than NEWSLETTER_REVIEW_THRESHOLD: "
-                             "save it as a draft for a second editor to approve.")
-    mailing = new_mailing(composition, by=by, status=MailingStatus.QUEUED, now=now)
     if composition.kind == MailingKind.DIGEST.value:
         newsletter_settings().editor_note = ""  # the note went out with this digest
-    return fill_outbox(mailing, now=now)
+    return mailing
 
 
 def queue_due_digest(*, now: datetime | None = None) -> tuple[str, Mailing | None]:
@@ -725,8 +708,7 @@ def mailing_progress(mailing_ids: list[int] | None = None) -> dict[int, dict[str
 
 
 def recent_mailings(limit: int = 30) -> list[Mailing]:
-    return list(db.session.execute(select(Mailing).where(Mailing.status == MailingStatus.QUEUED.value)
-                                   .order_by(Mailing.id.desc()).limit(limit)).scalars())
+    return list(db.session.execute(select(Mailing).order_by(Mailing.id.desc()).limit(limit)).scalars())
 
 
 def failures(mailing: Mailing, limit: int = 200) -> list[Delivery]:

@@ -12,9 +12,9 @@ from blog.core.security import allow_framing
 from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import csrf, db, limiter
 from blog.newsletter import consent, models, review, services  # noqa: F401  (models registers the tables)
-from blog.newsletter.forms import (DraftForm, ImportForm, NoteForm, PreferencesForm, ScheduleForm, SubscribeForm,
-                                   TestSendForm)
-from blog.newsletter.models import Mailing, Subscriber, SubscriberStatus
+from blog.newsletter.forms import (DraftForm, ImportForm, NoteForm, PreferencesForm, ScheduleForm,
+                                   SubscribeForm, TestSendForm)
+from blog.newsletter.models import Mailing, MailingDraft, Subscriber, SubscriberStatus
 from blog.posts.models import VISIBLE_STATUSES, Post
 from blog.site.services import get_settings
 
@@ -210,12 +210,13 @@ def _queue(compose, describe) -> Response:
     Past ``NEWSLETTER_REVIEW_THRESHOLD`` it becomes a draft for a second editor to approve."""
     try:
         composition = compose()
-        if services.needs_approval(services.audience_count(composition.kind, composition.tags)):
-            draft = review.save_draft(composition, by=current_user)
+        recipients = services.audience_count(composition.kind, composition.tags)
+        if services.needs_approval(recipients):
+            draft = review.save_draft(composition, by=current_user, note=services.newsletter_settings().editor_note)
             db.session.commit()
-            flash(f"{describe} goes to {draft.recipient_count} subscribers: another editor must approve it "
+            flash(f"{describe} goes to {recipients} subscribers: another editor must approve it "
                   "before it is sent. It is saved as a draft.", "success")
-            return redirect(url_for("newsletter.draft", mailing_id=draft.id))
+            return redirect(url_for("newsletter.draft", draft_id=draft.id))
         mailing = services.queue_mailing(composition, by=current_user)
     except (ValidationFailed, NotFound) as error:
         db.session.rollback()
@@ -253,83 +254,86 @@ def admin_email_event(event_id: int):
 @bp.route("/admin/drafts/", methods=["GET", "POST"])
 @login_required
 def drafts():
-    """Every staff member drafts mailings here; editors review and send them."""
+    """Everyone on the team drafts mailings here; editors review and send them."""
     require_role(current_user, Role.CONTRIBUTOR, "draft mailings")
     form = DraftForm()
     form.post_id.choices = [("", "Choose a post")] + [(str(p.id), p.title) for p in _recent_posts()]
     form.event_id.choices = [("", "Choose an event")] + [(str(e.id), e.title) for e in _upcoming_events()]
     if form.validate_on_submit():
+        note = form.note.data or ""
         try:
             if form.kind.data == "post" and form.post_id.data:
                 composition = services.compose_post(db.get_or_404(Post, int(form.post_id.data)))
             elif form.kind.data == "event" and form.event_id.data:
                 composition = services.compose_event(int(form.event_id.data))
             elif form.kind.data == "digest":
-                composition = services.compose_digest(note=form.note.data or "")
+                composition = services.compose_digest(note=note)
             else:
                 raise ValidationFailed("Choose the post or event to announce.")
-            mailing = review.save_draft(composition, by=current_user)
+            draft = review.save_draft(composition, by=current_user, note=note)
         except (ValidationFailed, NotFound) as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
             db.session.commit()
             flash("Draft saved; an editor will review and send it.", "success")
-            return redirect(url_for("newsletter.draft", mailing_id=mailing.id))
-    return render_template("newsletter/drafts.html", drafts=review.drafts(), form=form)
+            return redirect(url_for("newsletter.draft", draft_id=draft.id))
+    return render_template("newsletter/drafts.html", drafts=review.waiting(), form=form)
 
 
-@bp.get("/admin/drafts/<int:mailing_id>")
+@bp.get("/admin/drafts/<int:draft_id>")
 @login_required
-def draft(mailing_id: int):
+def draft(draft_id: int):
     require_role(current_user, Role.CONTRIBUTOR, "see drafts")
-    mailing = db.get_or_404(Mailing, mailing_id)
-    if mailing.status != models.MailingStatus.DRAFT.value:
-        return redirect(url_for("newsletter.admin_mailing", mailing_id=mailing.id))
-    recipients = services.audience_count(mailing.kind, services.mailing_tags(mailing))
-    return render_template("newsletter/draft.html", mailing=mailing, recipients=recipients,
-                           needs_approval=services.needs_approval(recipients, mailing))
+    draft = db.get_or_404(MailingDraft, draft_id)
+    if draft.mailing_id is not None:
+        return redirect(url_for("newsletter.admin_mailing", mailing_id=draft.mailing_id))
+    return render_template("newsletter/draft.html", draft=draft, recipients=review.recipients(draft),
+                           needs_approval=review.needs_approval(draft))
 
 
-@bp.get("/admin/drafts/<int:mailing_id>/preview.html")
+@bp.get("/admin/drafts/<int:draft_id>/preview.html")
 @login_required
-def draft_preview_html(mailing_id: int):
+def draft_preview_html(draft_id: int):
     require_role(current_user, Role.CONTRIBUTOR, "see drafts")
-    mailing = db.get_or_404(Mailing, mailing_id)
-    return _email_preview(services.fill_markers(mailing.body_html, services.personal_values(None)))
+    draft = db.get_or_404(MailingDraft, draft_id)
+    return _email_preview(services.fill_markers(draft.body_html, services.personal_values(None)))
 
 
-def _review_action(mailing_id: int, action, done: str, then: str) -> Response:
+def _review_action(draft_id: int, action, done: str) -> Response:
     """Approve, send or discard a draft; a refusal (role, second person, already queued) is flashed."""
-    mailing = db.get_or_404(Mailing, mailing_id)
+    draft = db.get_or_404(MailingDraft, draft_id)
     try:
-        action(mailing, by=current_user)
-    except (ValidationFailed, NotAllowed) as error:
+        mailing = action(draft, by=current_user)
+    except (ValidationFailed, NotAllowed, NotFound) as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("newsletter.drafts"))
     db.session.commit()
     flash(done, "success")
-    return redirect(url_for(then, **({"mailing_id": mailing_id} if then != "newsletter.drafts" else {})))
+    if isinstance(mailing, Mailing):
+        return redirect(url_for("newsletter.admin_mailing", mailing_id=mailing.id))
+    if action is review.discard:
+        return redirect(url_for("newsletter.drafts"))
+    return redirect(url_for("newsletter.draft", draft_id=draft_id))
 
 
-@bp.post("/admin/drafts/<int:mailing_id>/approve")
+@bp.post("/admin/drafts/<int:draft_id>/approve")
 @login_required
-def draft_approve(mailing_id: int):
-    return _review_action(mailing_id, review.approve, "Approved: an editor can send it now.", "newsletter.draft")
+def draft_approve(draft_id: int):
+    return _review_action(draft_id, review.approve, "Approved: an editor can send it now.")
 
 
-@bp.post("/admin/drafts/<int:mailing_id>/send")
+@bp.post("/admin/drafts/<int:draft_id>/send")
 @login_required
-def draft_send(mailing_id: int):
-    return _review_action(mailing_id, review.send_draft, "Queued; the worker is sending it.",
-                          "newsletter.admin_mailing")
+def draft_send(draft_id: int):
+    return _review_action(draft_id, review.send, "Queued; the worker is sending it.")
 
 
-@bp.post("/admin/drafts/<int:mailing_id>/discard")
+@bp.post("/admin/drafts/<int:draft_id>/discard")
 @login_required
-def draft_discard(mailing_id: int):
-    return _review_action(mailing_id, review.discard, "Draft discarded.", "newsletter.drafts")
+def draft_discard(draft_id: int):
+    return _review_action(draft_id, review.discard, "Draft discarded.")
 
 
 def _preview_subscriber() -> Subscriber | None:
@@ -363,7 +367,8 @@ def admin_preview():
 def admin_preview_html():
     _require_editor()
     composition = _preview_composition()
-    return _email_preview(services.fill_markers(composition.html, services.personal_values(_preview_subscriber())))
+    values = services.personal_values(_preview_subscriber())
+    return _email_preview(services.fill_markers(composition.html, values))
 
 
 def _email_preview(html: str) -> Response:
@@ -410,8 +415,10 @@ def admin_mailing(mailing_id: int):
     _require_editor()
     mailing = db.get_or_404(Mailing, mailing_id)
     progress = services.mailing_progress([mailing.id]).get(mailing.id) or {}
+    draft = db.session.execute(db.select(MailingDraft).where(MailingDraft.mailing_id == mailing.id)
+                               ).scalar_one_or_none()
     return render_template("newsletter/mailing.html", mailing=mailing, progress=progress,
-                           failures=services.failures(mailing))
+                           failures=services.failures(mailing), draft=draft)
 
 
 @bp.get("/admin/subscribers")
@@ -469,7 +476,8 @@ def admin_subscriber(subscriber_id: int):
     """One subscriber and their consent log."""
     require_role(current_user, Role.ADMIN, "see subscribers")
     subscriber = db.get_or_404(Subscriber, subscriber_id)
-    return render_template("newsletter/subscriber.html", subscriber=subscriber, log=consent.history(subscriber))
+    return render_template("newsletter/subscriber.html", subscriber=subscriber,
+                           log=consent.history(subscriber))
 
 
 @bp.get("/admin/consent.csv")

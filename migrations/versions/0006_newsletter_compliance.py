@@ -45,24 +45,31 @@ def upgrade():
     with op.batch_alter_table('consent_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consent_events_subscriber_id'), ['subscriber_id'], unique=False)
 
-    with op.batch_alter_table('mailings', schema=None) as batch_op:
-        # Every mailing before this revision was queued (drafts did not exist).
-        batch_op.add_column(sa.Column('status', sa.String(length=20), nullable=False, server_default='queued'))
-        batch_op.add_column(sa.Column('audience_tags', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('approved_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_mailings_approved_by_id_users'), 'users', ['approved_by_id'], ['id'], ondelete='SET NULL')
-
+    op.create_table('mailing_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('covers_from', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('covers_until', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('mailing_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_mailing_drafts_approved_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_mailing_drafts_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['mailing_id'], ['mailings.id'], name=op.f('fk_mailing_drafts_mailing_id_mailings'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_mailing_drafts_post_id_posts'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mailing_drafts'))
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('mailings', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_mailings_approved_by_id_users'), type_='foreignkey')
-        batch_op.drop_column('approved_at')
-        batch_op.drop_column('approved_by_id')
-        batch_op.drop_column('audience_tags')
-        batch_op.drop_column('status')
-
+    op.drop_table('mailing_drafts')
     with op.batch_alter_table('consent_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consent_events_subscriber_id'))
 

@@ -1,7 +1,6 @@
 """NEWSLETTER_RATE: a global and a per-domain limit, shared by every worker through the database."""
 from __future__ import annotations
 
-import subprocess
 from collections import Counter
 from datetime import datetime, timedelta
 

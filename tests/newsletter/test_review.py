@@ -11,7 +11,7 @@ from blog.core.time import utcnow
 from blog.errors import NotAllowed
 from blog.extensions import db
 from blog.newsletter import review, services
-from blog.newsletter.models import Delivery, Mailing
+from blog.newsletter.models import Delivery, Mailing, MailingDraft
 from tests.factories import login, make_post, make_user
 from tests.newsletter.conftest import add_subscribers
 
@@ -48,10 +48,10 @@ def test_contributor_drafts_and_an_editor_sends(make_app):
     response = contributor.post("/newsletter/admin/drafts/", data={"kind": "post", "post_id": str(post_id)})
     assert response.status_code == 302
     with app.app_context():
-        draft = db.session.execute(db.select(Mailing)).scalar_one()
+        draft = db.session.execute(db.select(MailingDraft)).scalar_one()
         draft_id = draft.id
-        assert (draft.status, draft.created_by_id, draft.recipient_count) == ("draft", contributor_id, 3)
-        assert _deliveries() == 0
+        assert (draft.kind, draft.post_id, draft.created_by_id) == ("post", post_id, contributor_id)
+        assert _deliveries() == 0 and db.session.execute(db.select(Mailing)).first() is None
     draft_page = contributor.get(f"/newsletter/admin/drafts/{draft_id}").get_data(as_text=True)
     assert "Discard draft" in draft_page and "Send to" not in draft_page
     assert "A write-up to announce" in contributor.get(f"/newsletter/admin/drafts/{draft_id}/preview.html").get_data(
@@ -62,14 +62,17 @@ def test_contributor_drafts_and_an_editor_sends(make_app):
     contributor.post(f"/newsletter/admin/drafts/{draft_id}/approve")
     assert "Your role does not allow you to send newsletters" in _flashes(contributor)
     with app.app_context():
-        assert _deliveries() == 0 and db.session.get(Mailing, draft_id).approved_by_id is None
+        assert _deliveries() == 0 and db.session.get(MailingDraft, draft_id).approved_by_id is None
 
     # An editor reviews and sends it (no threshold set: no approval needed).
     assert "Send to 3 subscribers" in editor.get(f"/newsletter/admin/drafts/{draft_id}").get_data(as_text=True)
-    assert editor.post(f"/newsletter/admin/drafts/{draft_id}/send").headers["Location"].endswith(
-        f"/newsletter/admin/mailings/{draft_id}")
+    sent = editor.post(f"/newsletter/admin/drafts/{draft_id}/send")
     with app.app_context():
-        assert db.session.get(Mailing, draft_id).status == "queued" and _deliveries() == 3
+        mailing = db.session.execute(db.select(Mailing)).scalar_one()
+        assert db.session.get(MailingDraft, draft_id).mailing_id == mailing.id
+        assert (mailing.kind, mailing.post_id, mailing.recipient_count) == ("post", post_id, 3) and _deliveries() == 3
+    assert sent.headers["Location"].endswith(f"/newsletter/admin/mailings/{mailing.id}")
+    assert "Drafted by" in editor.get(sent.headers["Location"]).get_data(as_text=True)
 
 
 def test_past_the_threshold_a_second_person_must_approve(make_app):
@@ -78,9 +81,9 @@ def test_past_the_threshold_a_second_person_must_approve(make_app):
     # The editor's own "email this post" to 3 (> 2) subscribers becomes a draft.
     response = author.post(f"/newsletter/admin/posts/{post_id}/email")
     with app.app_context():
-        draft = db.session.execute(db.select(Mailing)).scalar_one()
+        draft = db.session.execute(db.select(MailingDraft)).scalar_one()
         draft_id = draft.id
-        assert draft.status == "draft" and _deliveries() == 0
+        assert _deliveries() == 0 and db.session.execute(db.select(Mailing)).first() is None
     assert response.headers["Location"].endswith(f"/newsletter/admin/drafts/{draft_id}")
     page = author.get(f"/newsletter/admin/drafts/{draft_id}").get_data(as_text=True)
     assert "Needs approval" in page and "Approve</button>" not in page and "Send to" not in page
@@ -94,12 +97,13 @@ def test_past_the_threshold_a_second_person_must_approve(make_app):
 
     colleague.post(f"/newsletter/admin/drafts/{draft_id}/approve")
     with app.app_context():
-        assert db.session.get(Mailing, draft_id).approved_by_id == colleague_id
+        assert db.session.get(MailingDraft, draft_id).approved_by_id == colleague_id
     assert "Send to 3 subscribers" in author.get(f"/newsletter/admin/drafts/{draft_id}").get_data(as_text=True)
     author.post(f"/newsletter/admin/drafts/{draft_id}/send")
     with app.app_context():
-        mailing = db.session.get(Mailing, draft_id)
-        assert mailing.status == "queued" and mailing.recipient_count == 3 and _deliveries() == 3
+        mailing = db.session.execute(db.select(Mailing)).scalar_one()
+        assert mailing.recipient_count == 3 and _deliveries() == 3
+        assert "approved by" in author.get(f"/newsletter/admin/mailings/{mailing.id}").get_data(as_text=True)
     author.post(f"/newsletter/admin/drafts/{draft_id}/send")  # a second press queues nothing more
     with app.app_context():
         assert _deliveries() == 3
@@ -118,10 +122,17 @@ def test_threshold_in_the_services_and_below_it(make_app):
             services.queue_mailing(services.compose_digest(since=since), by=editor)
         # The schedule (no person) is not held back.
         assert services.queue_mailing(services.compose_digest(since=since), by=None).recipient_count == 4
-        draft = review.save_draft(services.compose_digest(since=since, note="From the lab"), by=contributor)
+        draft = review.save_draft(services.compose_digest(since=since, note="From the lab"), by=contributor,
+                                  note="From the lab")
         with pytest.raises(NotAllowed):
             review.approve(draft, by=contributor)
-        assert services.last_digest().status == "queued"  # a draft digest does not move the next one's start
-        review.discard(draft, by=contributor)
-        db.session.commit()
-        assert review.drafts() == []
+        assert services.last_digest().id != draft.id and review.waiting() == [draft]
+        review.approve(draft, by=editor)
+        mailing = review.send(draft, by=editor)
+        assert mailing.recipient_count == 4 and "From the lab" in mailing.body_text
+        assert mailing.covers_from == draft.covers_from and review.waiting() == []
+        other = review.save_draft(services.compose_post(make_post(make_user(), title="Later")), by=contributor)
+        with pytest.raises(NotAllowed):
+            review.discard(other, by=make_user(Role.CONTRIBUTOR))  # not theirs
+        review.discard(other, by=contributor)
+        assert review.waiting() == []
