@@ -45,7 +45,7 @@ test: $(VENV)/.dev-installed node_modules/.installed
 
 ## bench: the measurement scripts in bench/ (never part of test)
 bench: $(VENV)/.dev-installed
-	status=0; for script in pages photos embeds feeds delivery; do \
+	status=0; for script in pages photos embeds feeds delivery ratelimit; do \
 	  echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || status=1; done; exit $$status
 
 clean:
