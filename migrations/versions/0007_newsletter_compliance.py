@@ -1,14 +1,14 @@
 """newsletter: consent log, suppression hashes, send-rate counters, drafts with approval
 
-Revision ID: 0006_newsletter_compliance
-Revises: 0005_newsletter
+Revision ID: 0007_newsletter_compliance
+Revises: 0006_session_version
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0006_newsletter_compliance"
-down_revision = "0005_newsletter"
+revision = "0007_newsletter_compliance"
+down_revision = "0006_session_version"
 branch_labels = None
 depends_on = None
 
