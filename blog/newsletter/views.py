@@ -9,6 +9,7 @@ from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.core import mail
 from blog.core.security import allow_framing
+from blog.core.spreadsheet import csv_response
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import csrf, db, limiter
 from blog.newsletter import models, services  # noqa: F401  (models registers the tables)
@@ -321,9 +322,8 @@ def admin_subscribers():
 @bp.get("/admin/subscribers.csv")
 @login_required
 def admin_export():
-    text = services.export_csv(by=current_user)
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=subscribers.csv"})
+    rows = services.export_rows(by=current_user)
+    return csv_response("subscribers.csv", services.EXPORT_COLUMNS, rows)
 
 
 @bp.post("/admin/subscribers/import")

