@@ -49,6 +49,7 @@ from blog.core.time import utcnow
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 _MARKER = re.compile(r"%%([A-Z_]+)%%")
+_MARKER_START = re.compile(r"%(?=%)")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _QP_LINE = 74  # room for the "=" of a soft line break within 76 characters
 _SMTP_POLICY = policy.SMTP.clone(max_line_length=78)
@@ -106,6 +107,35 @@ def _qp_value(value: str) -> str:
     value = value.replace("=", "=3D")
     chunks = [value[i:i + _QP_LINE] for i in range(0, len(value), _QP_LINE)] or [""]
     return "".join(chunk + "=\r\n" for chunk in chunks)
+
+
+def escape_markers(text: str) -> str:
+    """Text in which no ``%%NAME%%`` marker can be found: a word joiner (U+2060, invisible)
+    after each ``%`` that another ``%`` follows."""
+    return _MARKER_START.sub("%\u2060", text)
+
+
+class PersonalSlots:
+    """The places of per-recipient values in one rendered email, known only to its template.
+
+    Render the template with ``slots["UNSUBSCRIBE_URL"]`` where the link goes, then
+    ``seal`` the result: what the content brought cannot become a marker.
+    """
+
+    def __init__(self):
+        self._prefix = f"personal-slot-{secrets.token_hex(12)}-"
+        self._slot = re.compile(re.escape(self._prefix) + r"([A-Z_]+)")
+
+    def __getitem__(self, name: str) -> str:
+        return self._prefix + name
+
+    def seal(self, rendered: str) -> str:
+        return self._slot.sub(r"%%\1%%", escape_markers(rendered))
+
+
+def fill_markers(text: str, values: dict[str, str]) -> str:
+    """The markers of a sealed body replaced by ``values`` as plain text (previews, dry runs)."""
+    return _MARKER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _split_markers(text: str) -> list[str]:
@@ -458,9 +488,10 @@ def send_email(to_email: str, subject: str, template: str, *, to_name: str = "",
 
     site = get_settings()
     context.setdefault("site", site)
-    text = render_template(f"email/{template}.txt", **context)
+    # One-off mail has no per-recipient markers: a name typed in a form stays text.
+    text = escape_markers(render_template(f"email/{template}.txt", **context))
     try:
-        html = inline_css(render_template(f"email/{template}.html", **context))
+        html = escape_markers(inline_css(render_template(f"email/{template}.html", **context)))
     except TemplateNotFound:
         html = None
     template_obj = MessageTemplate(subject=subject, text=text, html=html,

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from blog.core.mail import get_sender
+from blog.core.mail import fill_markers, get_sender
 from blog.core.time import UTC
 from blog.errors import ValidationFailed
 from blog.extensions import db
@@ -44,7 +44,7 @@ def send_command(dry_run: bool, since):
         click.echo(f"HTML: {len(composition.html.encode()) / 1024:.1f} KB; "
                    f"{'EMPTY: would not be sent' if composition.empty else 'would be sent'}")
         click.echo()
-        click.echo(services.fill_markers(composition.text, services.personal_values(None)))
+        click.echo(fill_markers(composition.text, services.personal_values(None)))
         db.session.rollback()
         return
     try:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from html import unescape as html_unescape
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
@@ -22,8 +23,9 @@ from sqlalchemy import func, insert, literal, or_, select
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
-from blog.core.mail import inline_css
+from blog.core.mail import PersonalSlots, inline_css
 from blog.core.markdown import render_markdown
+from blog.core.sanitize import is_site_image
 from blog.core.time import local_to_utc, to_local, utcnow
 from blog.core.urls import absolute_url, absolutise_urls
 from blog.errors import NotFound, ValidationFailed
@@ -37,8 +39,6 @@ from blog.site.services import get_settings
 # Gmail clips messages over 102 KB; stay clear of it with the headers added.
 MAX_HTML_BYTES = 95_000
 RESEND_AFTER = timedelta(minutes=5)
-UNSUBSCRIBE_MARKER = "%%UNSUBSCRIBE_URL%%"
-PREFERENCES_MARKER = "%%PREFERENCES_URL%%"
 
 
 # --- addresses and signed links ----------------------------------------------------------------
@@ -445,12 +445,19 @@ _SOURCE_TAG = re.compile(r"<source\b[^>]*>", re.I)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 _RESPONSIVE_ATTR = re.compile(r'\s(?:srcset|sizes|loading|decoding)="[^"]*"', re.I)
 _DIMENSION = re.compile(r'\s(width|height)="(\d+)"', re.I)
+_IMG_SRC = re.compile(r'\ssrc="([^"]*)"', re.I)
+_IMG_ALT = re.compile(r'\salt="([^"]*)"', re.I)
 EMAIL_IMAGE_WIDTH = 592  # the digest column, less its padding
 
 
 def _email_image(match: re.Match) -> str:
-    """One plain ``<img>`` at most a column wide: mail clients ignore srcset, Outlook ignores max-width."""
+    """One plain ``<img>`` at most a column wide: mail clients ignore srcset, Outlook ignores max-width.
+    An image from another server (in content saved before the sanitiser refused them) becomes its
+    alt text: opening the mail must not tell a third party who read it."""
     tag = _RESPONSIVE_ATTR.sub("", match.group(0))
+    src, alt = _IMG_SRC.search(tag), _IMG_ALT.search(tag)
+    if src is None or not is_site_image(html_unescape(src.group(1))):
+        return alt.group(1) if alt else ""
     dims = {name.lower(): int(value) for name, value in _DIMENSION.findall(tag)}
     if dims.get("width", 0) > EMAIL_IMAGE_WIDTH:
         scale = EMAIL_IMAGE_WIDTH / dims["width"]
@@ -491,11 +498,12 @@ def _render(template: str, **context) -> tuple[str, str]:
         context["post_texts"] = {p.id: html_to_text(p.body_html) for p in posts}
     else:
         context["post_texts"] = {}
-    context.update(site=site, unsubscribe_url=UNSUBSCRIBE_MARKER, preferences_url=PREFERENCES_MARKER,
+    slots = PersonalSlots()
+    context.update(site=site, unsubscribe_url=slots["UNSUBSCRIBE_URL"], preferences_url=slots["PREFERENCES_URL"],
                    home_url=absolute_url("posts.home"))
     html = inline_css(absolute_urls(render_template(f"email/{template}.html", **context)), _content_css())
     text = render_template(f"email/{template}.txt", **context)
-    return html, text
+    return slots.seal(html), slots.seal(text)
 
 
 def compose_digest(*, now: datetime | None = None, since: datetime | None = None,
@@ -670,10 +678,6 @@ def personal_values(subscriber: Subscriber | None) -> dict[str, str]:
         home = absolute_url("posts.home")
         return {"UNSUBSCRIBE_URL": home, "PREFERENCES_URL": home}
     return {"UNSUBSCRIBE_URL": unsubscribe_url(subscriber), "PREFERENCES_URL": preferences_url(subscriber)}
-
-
-def fill_markers(text: str, values: dict[str, str]) -> str:
-    return re.sub(r"%%([A-Z_]+)%%", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def list_id() -> str:

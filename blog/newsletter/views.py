@@ -230,8 +230,12 @@ def admin_email_event(event_id: int):
 
 
 def _preview_subscriber() -> Subscriber | None:
+    """Only an admin (who manages subscribers) may preview as a real subscriber, with their signed
+    links; for anyone else the preview is for a placeholder recipient whose links are inert."""
     sub_id = request.args.get("subscriber", type=int)
-    return db.session.get(Subscriber, sub_id) if sub_id else None
+    if not sub_id or not current_user.can(Role.ADMIN):
+        return None
+    return db.session.get(Subscriber, sub_id)
 
 
 def _preview_composition():
@@ -248,8 +252,9 @@ def admin_preview():
     _require_editor()
     composition = _preview_composition()
     subscriber = _preview_subscriber()
-    text = services.fill_markers(composition.text, services.personal_values(subscriber))
-    subscribers = services.list_subscribers(status=SubscriberStatus.SUBSCRIBED.value, limit=200)
+    text = mail.fill_markers(composition.text, services.personal_values(subscriber))
+    subscribers = (services.list_subscribers(status=SubscriberStatus.SUBSCRIBED.value, limit=200)
+                   if current_user.can(Role.ADMIN) else [])
     return render_template("newsletter/preview.html", composition=composition, text=text,
                            subscriber=subscriber, subscribers=subscribers, test_form=TestSendForm(),
                            size=len(composition.html.encode()), post_id=request.args.get("post", type=int))
@@ -260,7 +265,7 @@ def admin_preview():
 def admin_preview_html():
     _require_editor()
     composition = _preview_composition()
-    html = services.fill_markers(composition.html, services.personal_values(_preview_subscriber()))
+    html = mail.fill_markers(composition.html, services.personal_values(_preview_subscriber()))
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PREVIEW_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
