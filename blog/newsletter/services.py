@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -537,17 +538,42 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         subject = f"{site.site_name}: {posts[-1].title}" + (f" and {len(posts) - 1} more" if len(posts) > 1 else "")
     else:
         subject = f"{site.site_name}: what's coming up ({local_day})"
-    full = True
-    while True:
-        html, text = _render("digest", posts=posts, upcoming=upcoming, changed=changed, note_html=note_html,
-                             full_posts=full, since=since, day=local_day, note_text=note_md.strip())
-        if len(html.encode()) <= MAX_HTML_BYTES or not full:
+    def render(selected: list[Post], *, full: bool, boundary: str = "") -> tuple[str, str]:
+        return _render("digest", posts=selected, upcoming=upcoming, changed=changed, note_html=note_html,
+                       full_posts=full, since=since, day=local_day, note_text=note_md.strip(),
+                       post_boundary=boundary)
+
+    html, text = render(posts, full=True)
+    if len(html.encode()) > MAX_HTML_BYTES:
+        # Too long for mail clients: excerpts with links instead of whole posts, and if that is
+        # still too long, the newest posts that fit (the rest are a click away on the site).
+        boundary = f"post-boundary-{secrets.token_hex(8)}"
+        html, text = render(posts, full=False, boundary=boundary)
+        if len(html.encode()) > MAX_HTML_BYTES and len(posts) > 1:
+            posts = _newest_that_fit(posts, html, boundary)
+        html, text = render(posts, full=False)
+    return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
+                       covers_from=since, covers_until=now, posts=posts, events=upcoming,
+                       changed_events=changed, note_html=note_html)
+
+
+def _newest_that_fit(posts: list[Post], html: str, boundary: str) -> list[Post]:
+    """The newest of ``posts`` (oldest first) whose blocks fit in ``MAX_HTML_BYTES``, measured on one
+    rendering in which each post's block is enclosed in ``<!--boundary-->`` comments (one pass,
+    where dropping a post and rendering again would cost a rendering per dropped post)."""
+    mark = f"<!--{boundary}-->"
+    pieces = [piece.encode() for piece in html.split(mark)]
+    blocks = pieces[1::2]  # newest first, as the digest shows them; between them: head, gaps, tail
+    budget = MAX_HTML_BYTES - (sum(len(piece) for piece in pieces) - sum(len(block) for block in blocks))
+    kept = 0
+    for block in blocks:
+        if kept and len(block) > budget:
             break
-        full = False  # too long for mail clients: excerpts with links instead of whole posts
-    while len(html.encode()) > MAX_HTML_BYTES and len(posts) > 1:
-        posts = posts[1:]  # keep the newest; the rest are a click away on the site
-        html, text = _render("digest", posts=posts, upcoming=upcoming, changed=changed, note_html=note_html,
-                             full_posts=False, since=since, day=local_day, note_text=note_md.strip())
+        budget -= len(block)
+        kept += 1
+    return posts[len(posts) - kept:]
+
+
     return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
                        covers_from=since, covers_until=now, posts=posts, events=upcoming,
                        changed_events=changed, note_html=note_html)
