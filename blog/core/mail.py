@@ -18,6 +18,9 @@ Headers are folded and RFC 2047-encoded by ``email.policy.SMTP`` (through
 display name is replaced by a space: a subject such as ``"Hi\\r\\nBcc: x"``
 stays one header.
 
+Every message is rendered here, so it is also signed here: with DKIM configured,
+``render`` puts a ``DKIM-Signature`` in front (``blog.core.dkim_signing``).
+
 Senders: ``MAIL_URL`` ``smtp://user:pass@host:587?starttls=true`` or
 ``smtps://user:pass@host:465``; with no ``MAIL_URL`` every message is written as
 an ``.eml`` file to ``MAIL_FOLDER`` (under ``instance/``). ``open()`` gives one
@@ -45,6 +48,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import css_inline
 from flask import current_app
 
+from blog.core.dkim_signing import signer_from_config
 from blog.core.time import utcnow
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
@@ -215,6 +219,7 @@ class MessageTemplate:
                                   "\r\n").encode()
             self._parts = [text_body, _Body.encode(self.html)]
         self.from_header = self.from_email
+        self._signer = signer_from_config(current_app.config)
 
     def new_message_id(self) -> str:
         return f"<{int(time.time())}.{secrets.token_hex(10)}@{self.domain}>"
@@ -250,7 +255,8 @@ class MessageTemplate:
                 chunks.append(part.render(values))
             chunks.append(f"\r\n--{self._boundary}--\r\n")
             body = "".join(chunks)
-        return b"".join(head) + body.encode("ascii")
+        raw = b"".join(head) + body.encode("ascii")
+        return self._signer.sign(raw) if self._signer else raw
 
 
 def build_message(to_email: str, subject: str, text: str, html: str | None = None, *, to_name: str = "",
