@@ -19,7 +19,6 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from markdownify import markdownify
 from sqlalchemy import func, insert, literal, or_, select
 
 from blog.accounts.models import Role, User
@@ -34,6 +33,7 @@ from blog.extensions import db
 from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKind, NewsletterSettings,
                                     Receives, ScheduleFrequency, Subscriber, SubscriberStatus,
                                     new_token_key)
+from blog.newsletter.plaintext import html_to_text
 from blog.posts.models import VISIBLE_STATUSES, Post
 from blog.site.services import get_settings
 
@@ -408,6 +408,7 @@ class Composition:
     posts: list = field(default_factory=list)
     events: list = field(default_factory=list)
     changed_events: list = field(default_factory=list)
+    new_events: list = field(default_factory=list)
     note_html: str = ""
     post_id: int | None = None
     event_id: int | None = None
@@ -417,7 +418,7 @@ class Composition:
     @property
     def empty(self) -> bool:
         """Nothing new: no post and no event announced or changed (upcoming alone is not news)."""
-        return not (self.posts or self.changed_events or self.event_id or self.post_id)
+        return not (self.posts or self.new_events or self.changed_events or self.event_id or self.post_id)
 
 
 def last_digest() -> Mailing | None:
@@ -433,6 +434,37 @@ def _events_api():
     except ImportError:
         return None
     return events if hasattr(events, "upcoming_events") else None
+
+
+def _digest_events(since: datetime, now: datetime) -> tuple[list[dict], list[dict], list[dict]]:
+    """A digest's events, each in one list only: newly announced, changed (with what changed),
+    then the rest of what is coming up. An event already over is no news: one entered after it
+    was held is never "newly announced"."""
+    events_api = _events_api()
+    if events_api is None:
+        return [], [], []
+    recent = [e for e in events_api.events_changed_since(since) if not e.is_over(now)]
+    new_events = [e for e in recent if e.published_at and e.published_at >= since]
+    changed = [e for e in recent if e not in new_events]
+    shown = {e.id for e in recent}
+    upcoming = [e for e in events_api.upcoming_events(limit=10 + len(shown), now=now) if e.id not in shown][:10]
+    changed_items = _event_items(events_api, changed)
+    for item in changed_items:
+        item["changes"] = _what_changed(item, [c.summary for c in reversed(item["event"].changes)
+                                               if c.changed_at >= since])
+    return _event_items(events_api, new_events), changed_items, _event_items(events_api, upcoming)
+
+
+def _what_changed(item: dict, summaries: list[str]) -> list[str]:
+    """Each change once, saying what it is now: "date confirmed: Thursday 3 March 2027"."""
+    current = {"date": item["when"], "time": item["when"], "venue": item["where"]}
+    said: list[str] = []
+    for part in (p.strip() for summary in summaries for p in summary.split(",")):
+        value = current.get(part.split(" ")[0]) if not part.endswith(("removed", "again")) else None
+        part = f"{part}: {value}" if value else part
+        if part and part not in said:
+            said.append(part)
+    return said
 
 
 def _event_items(events_api, events) -> list[dict]:
@@ -473,18 +505,6 @@ def absolute_urls(html: str) -> str:
     return absolutise_urls(_IMG_TAG.sub(_email_image, _SOURCE_TAG.sub("", html)))
 
 
-_IMAGE_MD = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-
-
-def html_to_text(html: str) -> str:
-    """A post body as readable plain text (Markdown-like: links kept, photos named by their alt text)."""
-    # Underscores stay as typed: handles such as @trivera_research are common in quoted posts.
-    text = markdownify(absolute_urls(html), heading_style="ATX", bullets="-", escape_misc=False,
-                       escape_underscores=False, wrap=True, wrap_width=72)
-    text = _IMAGE_MD.sub(lambda m: f"[Photo: {m.group(1)}]" if m.group(1) else "[Photo]", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
 _REM = re.compile(r"(\d*\.?\d+)rem\b")
 _INITIALS_AVATAR = re.compile(r'(<span class="social-avatar" data-initials="([^"]*)"[^>]*>)</span>')
 
@@ -499,19 +519,54 @@ def _content_css() -> str:
     return _REM.sub(lambda m: f"{float(m.group(1)) * 16:g}px", css)
 
 
+_BODY_FONT = re.compile(r"(?:^|[\s},])body\s*\{[^}]*?font-family:\s*([^;}]+)")
+
+
+@cache
+def _site_font_stack() -> str:
+    """The font stack of the site's body text (``static/css/site.css``), so email reads like the site."""
+    css = (Path(current_app.static_folder) / "css" / "site.css").read_text()
+    found = _BODY_FONT.search(css)
+    stack = found.group(1).strip() if found else ""
+    variable = re.fullmatch(r"var\((--[\w-]+)\)", stack)
+    if variable:  # a custom property: take its value from where it is declared
+        declared = re.search(re.escape(variable.group(1)) + r"\s*:\s*([^;}]+)", css)
+        stack = declared.group(1).strip() if declared else ""
+    return stack or "Arial, sans-serif"
+
+
 def _email_avatars(html: str) -> str:
     """A quoted post's initials avatar gets its letters as text: on the site CSS draws them
     (``::before``), which mail clients do not; without them it is an empty circle."""
     return _INITIALS_AVATAR.sub(r"\1\2</span>", html)
 
 
+_HEADING_TAG = re.compile(r"<(/?)h([2-6])\b", re.I)
+_OPENING_QUOTES = "\"'“‘„«‹「"
+
+
+def _shift_headings(html: str, title_level: int) -> str:
+    """A post body's headings (``h2`` and below) moved under its title in the email, so the
+    levels go down one at a time (a digest shows a post's title as ``h3``)."""
+    shift = title_level - 1
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html) if shift else html
+
+
+def quoted(title: str) -> str:
+    """“Title”, unless the title is itself a quotation and brings its own marks."""
+    return title if title[:1] in _OPENING_QUOTES else f"“{title}”"
+
+
 def _render(template: str, **context) -> tuple[str, str]:
     site = get_settings()
+    post_level = context.setdefault("post_heading", 3)
     if context.get("full_posts"):
         posts = context.get("posts") or ([context["post"]] if context.get("post") else [])
-        context["post_texts"] = {p.id: html_to_text(p.body_html) for p in posts}
+        context["post_bodies"] = {p.id: _shift_headings(p.body_html, post_level) for p in posts}
+        context["post_texts"] = {p.id: html_to_text(absolute_urls(p.body_html)) for p in posts}
     else:
-        context["post_texts"] = {}
+        context["post_bodies"] = context["post_texts"] = {}
+    context.update(quoted=quoted, font_stack=_site_font_stack())
     slots = PersonalSlots()
     context.update(site=site, unsubscribe_url=slots["UNSUBSCRIBE_URL"], preferences_url=slots["PREFERENCES_URL"],
                    home_url=absolute_url("posts.home"))
@@ -532,17 +587,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         select(Post).where(Post.status.in_(VISIBLE_STATUSES), Post.published_at > since,
                            Post.published_at <= now).order_by(Post.published_at)
     ).scalars())
-    events_api = _events_api()
-    upcoming, changed = [], []
-    if events_api is not None:
-        upcoming = _event_items(events_api, events_api.upcoming_events(limit=10, now=now))
-        changed_events = events_api.events_changed_since(since)
-        changed = _event_items(events_api, changed_events)
-        for item in changed:
-            event = item["event"]
-            item["changes"] = [c.summary for c in reversed(event.changes) if c.changed_at >= since]
-            if event.published_at and event.published_at >= since:
-                item["changes"] = ["newly announced"]
+    new_events, changed, upcoming = _digest_events(since, now)
     settings = newsletter_settings()
     note_md = settings.editor_note if note is None else note
     note_html = render_markdown(note_md) if note_md.strip() else ""
@@ -553,9 +598,9 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
     else:
         subject = f"{site.site_name}: what's coming up ({local_day})"
     def render(selected: list[Post], *, full: bool, boundary: str = "") -> tuple[str, str]:
-        return _render("digest", posts=selected, upcoming=upcoming, changed=changed, note_html=note_html,
-                       full_posts=full, since=since, day=local_day, note_text=note_md.strip(),
-                       post_boundary=boundary)
+        return _render("digest", posts=selected, new_events=new_events, changed=changed, upcoming=upcoming,
+                       note_html=note_html, note_text=html_to_text(note_html), full_posts=full, since=since,
+                       day=local_day, post_boundary=boundary)
 
     html, text = render(posts, full=True)
     if len(html.encode()) > MAX_HTML_BYTES:
@@ -568,7 +613,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         html, text = render(posts, full=False)
     return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
                        covers_from=since, covers_until=now, posts=posts, events=upcoming,
-                       changed_events=changed, note_html=note_html)
+                       changed_events=changed, new_events=new_events, note_html=note_html)
 
 
 def _newest_that_fit(posts: list[Post], html: str, boundary: str) -> list[Post]:
@@ -590,7 +635,7 @@ def _newest_that_fit(posts: list[Post], html: str, boundary: str) -> list[Post]:
 
     return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
                        covers_from=since, covers_until=now, posts=posts, events=upcoming,
-                       changed_events=changed, note_html=note_html)
+                       changed_events=changed, new_events=new_events, note_html=note_html)
 
 
 def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
@@ -598,9 +643,9 @@ def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
     now = now or utcnow()
     if not post.is_visible(now):
         raise ValidationFailed("Only a published post can be emailed.")
-    html, text = _render("announcement", post=post, full_posts=True)
+    html, text = _render("announcement", post=post, full_posts=True, post_heading=1)
     if len(html.encode()) > MAX_HTML_BYTES:
-        html, text = _render("announcement", post=post, full_posts=False)
+        html, text = _render("announcement", post=post, full_posts=False, post_heading=1)
     return Composition(kind=MailingKind.POST.value, subject=post.title, html=html, text=text,
                        covers_from=None, covers_until=now, posts=[post], post_id=post.id,
                        tags=[tag.name for tag in post.tags])
