@@ -55,8 +55,10 @@ def send_command(dry_run: bool, since):
         db.session.rollback()
         click.echo(error.message)
         return
+    versions = services.queued_together(mailing)
     db.session.commit()
-    click.echo(f"Digest {mailing.id} queued for {mailing.recipient_count} subscribers. "
+    click.echo(f"Digest {mailing.id} queued for {sum(v.recipient_count for v in versions)} subscribers "
+               f"({len(versions)} version{'s' if len(versions) > 1 else ''} by interests). "
                "Run `flask newsletter worker` to deliver it.")
 
 

@@ -410,10 +410,13 @@ class Composition:
     changed_events: list = field(default_factory=list)
     new_events: list = field(default_factory=list)
     note_html: str = ""
+    note_markdown: str = ""
     post_id: int | None = None
     event_id: int | None = None
     # A single announcement's tags: it goes to subscribers with no interests or a matching one.
     tags: list[str] = field(default_factory=list)
+    # A digest's: what it could show, before interests chose: {(kind, id): lower-case tag names}.
+    offered: dict = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -434,6 +437,17 @@ def _events_api():
     except ImportError:
         return None
     return events if hasattr(events, "upcoming_events") else None
+
+
+def interest_set(tags: str) -> frozenset[str]:
+    """A subscriber's interests ("Workshops, Events") as lower-case tag names."""
+    return frozenset(t.strip().lower() for t in (tags or "").split(",") if t.strip())
+
+
+def wanted(item, interests: frozenset[str]) -> bool:
+    """Whether a post or event goes to someone with these interests: untagged things go to
+    everyone, tagged ones to those without interests or with one of its tags."""
+    return not item.tags or not interests or any(tag.name.lower() in interests for tag in item.tags)
 
 
 def _digest_events(since: datetime, now: datetime) -> tuple[list[dict], list[dict], list[dict]]:
@@ -577,8 +591,11 @@ def _render(template: str, **context) -> tuple[str, str]:
 
 
 def compose_digest(*, now: datetime | None = None, since: datetime | None = None,
-                   note: str | None = None) -> Composition:
-    """The digest of what happened since the last one (or the last 7 days before the first)."""
+                   note: str | None = None, interests: frozenset[str] | None = None) -> Composition:
+    """The digest of what happened since the last one (or the last 7 days before the first).
+
+    With ``interests`` (lower-case tag names), only what is untagged or has one of them.
+    """
     now = now or utcnow()
     if since is None:
         previous = last_digest()
@@ -588,6 +605,12 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
                            Post.published_at <= now).order_by(Post.published_at)
     ).scalars())
     new_events, changed, upcoming = _digest_events(since, now)
+    offered = {(type(item).__name__, item.id): frozenset(tag.name.lower() for tag in item.tags)
+               for item in posts + [i["event"] for i in new_events + changed + upcoming]}
+    if interests:
+        posts = [post for post in posts if wanted(post, interests)]
+        new_events, changed, upcoming = ([i for i in items if wanted(i["event"], interests)]
+                                         for items in (new_events, changed, upcoming))
     settings = newsletter_settings()
     note_md = settings.editor_note if note is None else note
     note_html = render_markdown(note_md) if note_md.strip() else ""
@@ -613,7 +636,8 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         html, text = render(posts, full=False)
     return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
                        covers_from=since, covers_until=now, posts=posts, events=upcoming,
-                       changed_events=changed, new_events=new_events, note_html=note_html)
+                       changed_events=changed, new_events=new_events, note_html=note_html,
+                       note_markdown=note_md, offered=offered)
 
 
 def _newest_that_fit(posts: list[Post], html: str, boundary: str) -> list[Post]:
@@ -635,7 +659,8 @@ def _newest_that_fit(posts: list[Post], html: str, boundary: str) -> list[Post]:
 
     return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
                        covers_from=since, covers_until=now, posts=posts, events=upcoming,
-                       changed_events=changed, new_events=new_events, note_html=note_html)
+                       changed_events=changed, new_events=new_events, note_html=note_html,
+                       note_markdown=note_md, offered=offered)
 
 
 def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
@@ -682,6 +707,9 @@ def audience_filter(kind: str, tags: list[str] = ()):
 def queue_mailing(composition: Composition, *, by: User | None, now: datetime | None = None) -> Mailing:
     """Write the mailing and one outbox row per recipient, in the caller's one transaction.
 
+    A digest is queued by ``queue_digest``: one mailing per distinct version that subscribers'
+    interests call for. Returns the mailing (for a digest, the version for everyone).
+
     :raise ValidationFailed: for an empty digest (nothing new: nothing is sent).
     """
     if by is not None:
@@ -689,25 +717,77 @@ def queue_mailing(composition: Composition, *, by: User | None, now: datetime | 
     if composition.empty:
         raise ValidationFailed("Nothing new since the last digest, so there is nothing to send.")
     now = now or utcnow()
+    if composition.kind == MailingKind.DIGEST.value:
+        mailing = queue_digest(composition, by=by, now=now)
+        newsletter_settings().editor_note = ""  # the note went out with this digest
+        return mailing
+    return _queue_one(composition, [audience_filter(composition.kind, composition.tags)], by=by, now=now)
+
+
+QUEUE_CHUNK = 5000  # subscriber ids per INSERT (SQLite allows 32,766 bound values in a statement)
+
+
+def _queue_one(composition: Composition, audiences: list, *, by: User | None, now: datetime) -> Mailing:
+    """The mailing, and an outbox row for everyone any of ``audiences`` (SQL conditions) selects."""
     mailing = Mailing(kind=composition.kind, subject=composition.subject, body_html=composition.html,
                       body_text=composition.text, covers_from=composition.covers_from,
                       covers_until=composition.covers_until, post_id=composition.post_id,
                       event_id=composition.event_id, created_by_id=by.id if by else None, created_at=now)
     db.session.add(mailing)
     db.session.flush()
-    # One INSERT ... SELECT: ten thousand rows without loading a single subscriber.
-    rows = select(literal(mailing.id), Subscriber.id, literal(DeliveryStatus.QUEUED.value), literal(0),
-                  literal(now, type_=Delivery.__table__.c.next_attempt_at.type), literal("")
-                  ).where(audience_filter(composition.kind, composition.tags))
-    result = db.session.execute(
-        insert(Delivery).from_select(["mailing_id", "subscriber_id", "status", "attempts",
-                                      "next_attempt_at", "last_error"], rows)
-    )
-    mailing.recipient_count = result.rowcount if result.rowcount and result.rowcount > 0 else \
-        db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.mailing_id == mailing.id))
-    if composition.kind == MailingKind.DIGEST.value:
-        newsletter_settings().editor_note = ""  # the note went out with this digest
+    for audience in audiences:
+        # INSERT ... SELECT: thousands of rows without loading a single subscriber.
+        rows = select(literal(mailing.id), Subscriber.id, literal(DeliveryStatus.QUEUED.value), literal(0),
+                      literal(now, type_=Delivery.__table__.c.next_attempt_at.type), literal("")
+                      ).where(audience)
+        db.session.execute(insert(Delivery).from_select(["mailing_id", "subscriber_id", "status", "attempts",
+                                                         "next_attempt_at", "last_error"], rows))
+    mailing.recipient_count = db.session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.mailing_id == mailing.id))
     return mailing
+
+
+def _among(ids: list[int]) -> list:
+    return [Subscriber.id.in_(ids[i:i + QUEUE_CHUNK]) for i in range(0, len(ids), QUEUE_CHUNK)]
+
+
+def queue_digest(composition: Composition, *, by: User | None, now: datetime) -> Mailing:
+    """Queue a digest honouring interests, rendering once per version rather than per person.
+
+    What a subscriber gets depends only on which of the digest's items their interests select,
+    so subscribers are grouped by that selection; those it gives everything get ``composition``
+    itself. A group for whom nothing is new gets nothing. Returns the mailing for everyone (or
+    the first version queued).
+    """
+    offered = composition.offered
+    groups: dict[frozenset | None, tuple[frozenset[str], list[int]]] = {}
+    audience = audience_filter(MailingKind.DIGEST.value)
+    for subscriber_id, tags in db.session.execute(select(Subscriber.id, Subscriber.tags).where(audience)):
+        interests = interest_set(tags)
+        selection = frozenset(key for key, item_tags in offered.items()
+                              if not item_tags or not interests or item_tags & interests)
+        key = None if len(selection) == len(offered) else selection
+        groups.setdefault(key, (interests, []))[1].append(subscriber_id)
+    mailings = []
+    if None in groups or not groups:
+        mailings.append(_queue_one(composition, _among(groups.get(None, ((), []))[1]), by=by, now=now))
+    for key, (interests, ids) in groups.items():
+        if key is None:
+            continue
+        version = compose_digest(now=composition.covers_until, since=composition.covers_from,
+                                 note=composition.note_markdown, interests=interests)
+        if not version.empty:
+            mailings.append(_queue_one(version, _among(ids), by=by, now=now))
+    return mailings[0] if mailings else _queue_one(composition, [], by=by, now=now)
+
+
+def queued_together(mailing: Mailing) -> list[Mailing]:
+    """A digest's versions for different interests (queued in one go), or just the mailing."""
+    if mailing.kind != MailingKind.DIGEST.value:
+        return [mailing]
+    return list(db.session.execute(select(Mailing).where(
+        Mailing.kind == mailing.kind, Mailing.covers_until == mailing.covers_until,
+        Mailing.created_at == mailing.created_at).order_by(Mailing.id)).scalars())
 
 
 def queue_due_digest(*, now: datetime | None = None) -> tuple[str, Mailing | None]:
@@ -729,7 +809,8 @@ def queue_due_digest(*, now: datetime | None = None) -> tuple[str, Mailing | Non
     if composition.empty:
         return "Digest due but nothing is new since the last one: not sent.", None
     mailing = queue_mailing(composition, by=None, now=now)
-    return f"Digest {mailing.id} queued for {mailing.recipient_count} subscribers.", mailing
+    recipients = sum(version.recipient_count for version in queued_together(mailing))
+    return f"Digest {mailing.id} queued for {recipients} subscribers.", mailing
 
 
 # --- progress and previews ---------------------------------------------------------------------

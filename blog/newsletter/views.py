@@ -202,8 +202,12 @@ def _queue(compose, describe) -> Response:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("newsletter.admin"))
+    versions = services.queued_together(mailing)
     db.session.commit()
-    flash(f"{describe} queued for {mailing.recipient_count} subscribers; the worker is sending it.", "success")
+    recipients = sum(version.recipient_count for version in versions)
+    flash(f"{describe} queued for {recipients} subscribers"
+          + (f" ({len(versions)} versions by interests)" if len(versions) > 1 else "")
+          + "; the worker is sending it.", "success")
     return redirect(url_for("newsletter.admin_mailing", mailing_id=mailing.id))
 
 

@@ -13,7 +13,9 @@ from blog.events.services import EventInput
 from blog.extensions import db
 from blog.newsletter import services
 from tests.embeds.test_feed_and_email import conversation_html
+from blog.newsletter.models import Delivery
 from tests.factories import make_post, make_user
+from tests.newsletter.conftest import add_subscribers
 
 
 def _event(by, **fields):
@@ -95,3 +97,35 @@ def test_plain_text_reads_as_text(app):
     assert all(len(line) <= 72 for line in lines if "http" not in line), \
         [line for line in lines if len(line) > 72 and "http" not in line]
     assert "How the day ran\n---------------" in text
+
+
+def test_digests_honour_interests_rendering_once_per_distinct_selection(app, monkeypatch):
+    renderings = []
+    real_render = services._render
+    monkeypatch.setattr(services, "_render", lambda *a, **kw: renderings.append(a[0]) or real_render(*a, **kw))
+    with app.test_request_context():
+        interests = ["", "Workshops", "workshops, Events", "Policy", "Policy, Unused", "Unused", "Events, Policy"]
+        subscribers = add_subscribers(len(interests) * 3)
+        for n, subscriber in enumerate(subscribers):
+            subscriber.tags = interests[n % len(interests)]
+        editor = make_user(Role.EDITOR)
+        make_post(editor, title="Workshop report", tags=["Workshops"])
+        make_post(editor, title="Policy brief", tags=["Policy"])
+        make_post(editor, title="Lab news")
+        _event(editor, title="Open day", precision="day", start_date=date.today() + timedelta(days=9),
+               tag_names=["Events"])
+        renderings.clear()
+        mailing = services.queue_mailing(services.compose_digest(since=utcnow() - timedelta(days=1)), by=editor)
+        db.session.commit()
+        versions = services.queued_together(mailing)
+        received = {d.subscriber.email: d.mailing for d in db.session.execute(db.select(Delivery)).scalars()}
+    # Seven interest sets, six selections ("Policy" and "Policy, Unused" get the same): one rendering each.
+    assert len(versions) == 6 and renderings.count("digest") == 6
+    assert sum(v.recipient_count for v in versions) == len(subscribers)
+    for n, subscriber in enumerate(subscribers):
+        body = received[subscriber.email].body_html
+        chosen = {t.strip().lower() for t in interests[n % len(interests)].split(",") if t.strip()}
+        assert "Lab news" in body  # untagged: for everyone
+        assert ("Workshop report" in body) == (not chosen or "workshops" in chosen)
+        assert ("Policy brief" in body) == (not chosen or "policy" in chosen)
+        assert (">Open day</a>" in body) == (not chosen or "events" in chosen)

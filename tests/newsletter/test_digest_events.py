@@ -111,6 +111,9 @@ def test_a_tagged_announcement_reaches_subscribers_without_interests_or_with_a_m
         emails = sorted(d.subscriber.email for d in db.session.execute(
             db.select(Delivery).where(Delivery.mailing_id == mailing.id)).scalars())
         assert emails == sorted([everything.email, workshops.email, mixed.email])
-        # A digest covers everything, so everyone who takes digests gets it.
+        # A digest too: "policy" alone gets a version without the workshop report.
         digest = services.queue_mailing(services.compose_digest(), by=editor)
-        assert digest.recipient_count == 4
+        assert digest.recipient_count == 3
+        [version] = [m for m in services.queued_together(digest) if m.id != digest.id]
+        assert version.recipient_count == 1 and "Another" in version.body_html
+        assert "Workshop report" not in version.body_html
