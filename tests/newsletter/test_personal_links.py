@@ -2,16 +2,12 @@
 loads no remote image, and only an admin previews a mailing as a real subscriber."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from blog.accounts.models import Role
-from blog.core.time import utcnow
 from blog.extensions import db
 from blog.newsletter import services
 from blog.newsletter.delivery import Worker
-from blog.posts.models import Post
 from tests.factories import make_post, make_user
 from tests.newsletter.conftest import add_subscribers
 from tests.newsletter.test_admin import _admin_client
@@ -19,13 +15,11 @@ from tests.newsletter.test_admin import _admin_client
 MARKED_BODY = ("Hello %%PREFERENCES_URL%% and %%%UNSUBSCRIBE_URL%%%.\n\n"
                '<a href="https://evil.example/collect?u=%%PREFERENCES_URL%%">see</a>')
 
-
 @pytest.fixture
 def ctx(mail_app):
     with mail_app.test_request_context(base_url="http://blog.test"):
         yield mail_app
         db.session.rollback()
-
 
 def test_markers_in_content_never_receive_a_recipients_links(ctx, smtp_server):
     [subscriber] = add_subscribers(1)
@@ -47,13 +41,11 @@ def test_markers_in_content_never_receive_a_recipients_links(ctx, smtp_server):
     assert "evil.example/p.gif" not in html and "pixel" in html
     assert token in message["List-Unsubscribe"]
 
-
 def test_content_cannot_load_images_from_another_server(ctx):
     post = make_post(make_user(), body='![pixel](https://evil.example/p.gif)\n\n'
                                        '<img src="//evil.example/q.gif" alt="two"> <img src="/\\evil.example/r.gif">')
     assert "evil.example" not in post.body_html and "<img" not in post.body_html
     assert "pixel" in post.body_html and "two" in post.body_html
-
 
 def test_editors_preview_for_a_placeholder_never_a_subscriber(mail_app):
     with mail_app.app_context():
