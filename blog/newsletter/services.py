@@ -444,10 +444,10 @@ def interest_set(tags: str) -> frozenset[str]:
     return frozenset(t.strip().lower() for t in (tags or "").split(",") if t.strip())
 
 
-def wanted(item, interests: frozenset[str]) -> bool:
-    """Whether a post or event goes to someone with these interests: untagged things go to
-    everyone, tagged ones to those without interests or with one of its tags."""
-    return not item.tags or not interests or any(tag.name.lower() in interests for tag in item.tags)
+def wanted(item_tags: frozenset[str], interests: frozenset[str]) -> bool:
+    """Whether a post or event with these (lower-case) tags goes to someone with these interests:
+    untagged things go to everyone, tagged ones to those without interests or with one of its tags."""
+    return not item_tags or not interests or bool(item_tags & interests)
 
 
 def _digest_events(since: datetime, now: datetime) -> tuple[list[dict], list[dict], list[dict]]:
@@ -608,8 +608,8 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
     offered = {(type(item).__name__, item.id): frozenset(tag.name.lower() for tag in item.tags)
                for item in posts + [i["event"] for i in new_events + changed + upcoming]}
     if interests:
-        posts = [post for post in posts if wanted(post, interests)]
-        new_events, changed, upcoming = ([i for i in items if wanted(i["event"], interests)]
+        posts = [post for post in posts if wanted(offered["Post", post.id], interests)]
+        new_events, changed, upcoming = ([i for i in items if wanted(offered["Event", i["event"].id], interests)]
                                          for items in (new_events, changed, upcoming))
     settings = newsletter_settings()
     note_md = settings.editor_note if note is None else note
@@ -620,6 +620,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         subject = f"{site.site_name}: {posts[-1].title}" + (f" and {len(posts) - 1} more" if len(posts) > 1 else "")
     else:
         subject = f"{site.site_name}: what's coming up ({local_day})"
+
     def render(selected: list[Post], *, full: bool, boundary: str = "") -> tuple[str, str]:
         return _render("digest", posts=selected, new_events=new_events, changed=changed, upcoming=upcoming,
                        note_html=note_html, note_text=html_to_text(note_html), full_posts=full, since=since,
@@ -655,12 +656,6 @@ def _newest_that_fit(posts: list[Post], html: str, boundary: str) -> list[Post]:
         budget -= len(block)
         kept += 1
     return posts[len(posts) - kept:]
-
-
-    return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
-                       covers_from=since, covers_until=now, posts=posts, events=upcoming,
-                       changed_events=changed, new_events=new_events, note_html=note_html,
-                       note_markdown=note_md, offered=offered)
 
 
 def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
@@ -764,8 +759,7 @@ def queue_digest(composition: Composition, *, by: User | None, now: datetime) ->
     audience = audience_filter(MailingKind.DIGEST.value)
     for subscriber_id, tags in db.session.execute(select(Subscriber.id, Subscriber.tags).where(audience)):
         interests = interest_set(tags)
-        selection = frozenset(key for key, item_tags in offered.items()
-                              if not item_tags or not interests or item_tags & interests)
+        selection = frozenset(key for key, item_tags in offered.items() if wanted(item_tags, interests))
         key = None if len(selection) == len(offered) else selection
         groups.setdefault(key, (interests, []))[1].append(subscriber_id)
     mailings = []
