@@ -8,6 +8,11 @@ Measured in the same run:
   and its peak memory (max RSS), and the ratio to the ceiling;
 * on PostgreSQL, two worker processes at once and the speed-up over one.
 
+``--interests`` gives the subscribers interests (eight different sets, a third without any) and
+the digest three tagged write-ups and an untagged one, so the digest is queued as one version
+per distinct selection: queueing time and the number of renderings are printed. ``--dkim``
+signs every message (a fresh 2048-bit key), as a site with DKIM configured does.
+
 Worker times exclude interpreter and app start-up, measured separately (a worker run on
 an empty outbox) and subtracted. Needs ``smtp-sink`` (Debian package ``postfix``; the
 Postfix daemon itself need not run).
@@ -15,6 +20,7 @@ Postfix daemon itself need not run).
     .venv/bin/python bench/delivery.py                  # 5,000 subscribers, PostgreSQL if reachable
     .venv/bin/python bench/delivery.py --full           # 10,000 subscribers
     .venv/bin/python bench/delivery.py --database sqlite
+    .venv/bin/python bench/delivery.py --interests --dkim
 """
 from __future__ import annotations
 
@@ -34,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TAGS = ["Workshops", "Policy", "Events"]
+INTEREST_SETS = ["", "", "", "Workshops", "Policy", "Workshops, Policy", "Events", "Policy, Events, Methods"]
 PARAGRAPH = ("The workshop brought together practitioners and researchers to work through anonymised "
              "case studies, compare assessment tools and plan what each service would change next. ")
 
@@ -86,8 +94,9 @@ def make_database(kind: str, folder: Path) -> tuple[str, callable]:
     return make_url(PG_BASE).set(database=name).render_as_string(hide_password=False), drop
 
 
-def prepare(config: dict, subscribers: int, body_kb: int) -> None:
-    """Create the schema, the subscribers and a post to send."""
+def prepare(config: dict, subscribers: int, body_kb: int, interests: bool) -> None:
+    """Create the schema, the subscribers and the posts to send (one, or with ``interests`` one per tag
+    and an untagged one, sharing ``body_kb``)."""
     from sqlalchemy import insert
 
     from blog import create_app
@@ -104,29 +113,37 @@ def prepare(config: dict, subscribers: int, body_kb: int) -> None:
         now = utcnow()
         db.session.execute(insert(Subscriber), [
             {"email": f"reader{i}@example.org", "name": f"Reader {i}", "status": "subscribed", "receives": "both",
-             "tags": "", "token_key": f"k{i:08d}", "created_at": now, "consent_at": now, "consent_method": "bench",
-             "bounce_count": 0, "last_bounce": ""} for i in range(subscribers)])
-        author = create_user("author@example.org", None, role=Role.AUTHOR, display_name="Dr Bench")
-        paragraphs = max(1, body_kb * 1024 // (len(PARAGRAPH) * 3))
+             "tags": INTEREST_SETS[i % len(INTEREST_SETS)] if interests else "", "token_key": f"k{i:08d}",
+             "created_at": now, "consent_at": now, "consent_method": "bench", "bounce_count": 0,
+             "last_bounce": ""} for i in range(subscribers)])
+        author = create_user("author@example.org", None, role=Role.EDITOR, display_name="Dr Bench")
+        tag_lists = [[tag] for tag in TAGS] + [[]] if interests else [[]]
+        paragraphs = max(1, body_kb * 1024 // (len(PARAGRAPH) * 3) // len(tag_lists))
         body = "\n\n".join(f"{PARAGRAPH * 3}*Part {n}.*" for n in range(paragraphs))
-        post = posts.create_post(posts.PostInput(title="A workshop report", body_markdown=body), by=author)
-        posts.publish_post(post, by=author, at=now - timedelta(minutes=1))
+        for n, tags in enumerate(tag_lists):
+            post = posts.create_post(posts.PostInput(title=f"A workshop report {n}", body_markdown=body,
+                                                     tag_names=tags), by=author)
+            posts.publish_post(post, by=author, at=now - timedelta(minutes=1))
         db.session.commit()
         db.engine.dispose()
 
 
-def queue_digest(config: dict) -> tuple[bytes, float]:
-    """Queue the digest (timed) and return one rendered message of it."""
+def queue_digest(config: dict) -> tuple[bytes, float, int, int]:
+    """Queue the digest (timed); one rendered message of it, the seconds, versions and renderings."""
     from blog import create_app
     from blog.core.mail import MessageTemplate
     from blog.core.time import utcnow
     from blog.extensions import db
     from blog.newsletter import services
 
+    renderings = []
+    render = services._render
+    services._render = lambda *args, **kwargs: renderings.append(args[0]) or render(*args, **kwargs)
     app = create_app(config)
     with app.test_request_context(base_url=config["SITE_URL"]):
         started = time.perf_counter()
         mailing = services.queue_mailing(services.compose_digest(since=utcnow() - timedelta(days=1)), by=None)
+        versions = len(services.queued_together(mailing))
         db.session.commit()
         queue_seconds = time.perf_counter() - started
         template = MessageTemplate(subject=mailing.subject, text=mailing.body_text, html=mailing.body_html,
@@ -135,7 +152,8 @@ def queue_digest(config: dict) -> tuple[bytes, float]:
                                  unsubscribe_url=config["SITE_URL"] + "/newsletter/unsubscribe/" + "x" * 40,
                                  values={"PREFERENCES_URL": config["SITE_URL"] + "/p/" + "x" * 40})
         db.engine.dispose()
-    return sample, queue_seconds
+    services._render = render
+    return sample, queue_seconds, versions, renderings.count("digest")
 
 
 def reset_outbox(config: dict) -> None:
@@ -199,6 +217,8 @@ def main() -> None:
                         help="size of the post in the digest (KB of text; 16 makes a message of about 40 KB)")
     parser.add_argument("--database", choices=["auto", "postgresql", "sqlite"], default="auto")
     parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--interests", action="store_true", help="subscribers with interests, tagged write-ups")
+    parser.add_argument("--dkim", action="store_true", help="sign every message with DKIM")
     args = parser.parse_args()
     kind = args.database if args.database != "auto" else ("postgresql" if postgres_reachable() else "sqlite")
 
@@ -213,13 +233,22 @@ def main() -> None:
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", SITE_URL=config["SITE_URL"],
                    INSTANCE_PATH=config["INSTANCE_PATH"], MAIL_URL=config["MAIL_URL"], PYTHONPATH=str(ROOT),
                    NEWSLETTER_BATCH_SIZE=str(args.batch_size))
+        if args.dkim:
+            from blog.core.dkim_signing import new_private_key
+
+            dkim = {"DKIM_SELECTOR": "bench", "DKIM_DOMAIN": "example.org",
+                    "DKIM_PRIVATE_KEY": new_private_key().decode()}
+            config.update(dkim)
+            env.update(dkim)
         n = 10_000 if args.full else args.subscribers or (5_000 if kind == "postgresql" else 1_000)
-        print(f"Delivery benchmark: {n} subscribers, one digest, {kind}, smtp-sink on 127.0.0.1:{port}")
-        prepare(config, n, args.body_kb)
+        print(f"Delivery benchmark: {n} subscribers, one digest, {kind}, smtp-sink on 127.0.0.1:{port}"
+              + (", interests" if args.interests else "") + (", DKIM-signed" if args.dkim else ""))
+        prepare(config, n, args.body_kb, args.interests)
         startup, _ = run_workers(env, 1)  # an empty outbox: interpreter, app and connection start-up
-        sample, queue_seconds = queue_digest(config)
+        sample, queue_seconds, versions, renderings = queue_digest(config)
         print(f"  message size                  {len(sample) / 1024:8.1f} KB")
-        print(f"  queueing (one transaction)    {queue_seconds:8.2f} s for {n} outbox rows")
+        print(f"  queueing (one transaction)    {queue_seconds:8.2f} s for {n} outbox rows, "
+              f"{versions} version(s) by interests, {renderings} digest rendering(s)")
 
         ceiling_rate = ceiling(port, sample, n)
         print(f"  ceiling: raw smtplib          {ceiling_rate:8.0f} emails/s (pre-rendered bytes, one connection)")

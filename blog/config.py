@@ -121,6 +121,24 @@ def _development_site_url(environ, instance: Path) -> str:
     return "http://127.0.0.1:5000"
 
 
+def _dkim_settings(environ) -> dict:
+    """DKIM signing: all of selector, domain and key, or none of them (half a setting is a mistake)."""
+    selector = (environ.get("DKIM_SELECTOR") or "").strip()
+    domain = (environ.get("DKIM_DOMAIN") or "").strip().lower()
+    key_file = (environ.get("DKIM_PRIVATE_KEY_FILE") or "").strip()
+    key = (environ.get("DKIM_PRIVATE_KEY") or "").strip()
+    if key_file and not key:
+        try:
+            key = Path(key_file).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"DKIM_PRIVATE_KEY_FILE cannot be read: {exc}") from exc
+    if any((selector, domain, key)) and not all((selector, domain, key)):
+        raise ConfigError("DKIM signing needs DKIM_SELECTOR, DKIM_DOMAIN and a key (DKIM_PRIVATE_KEY_FILE "
+                          "or DKIM_PRIVATE_KEY); `flask newsletter dkim-key` makes one.")
+    return {"DKIM_SELECTOR": selector, "DKIM_DOMAIN": domain, "DKIM_PRIVATE_KEY_FILE": key_file,
+            "DKIM_PRIVATE_KEY": key}
+
+
 def from_environment(environ=None) -> dict:
     """Build the configuration mapping from ``environ`` (``os.environ`` by default)."""
     environ = os.environ if environ is None else environ
@@ -217,4 +235,5 @@ def from_environment(environ=None) -> dict:
         "TRUSTED_HOSTS": [urlsplit(site_url).hostname] if production else None,
         "PROXY_COUNT": _int(environ, "PROXY_COUNT", 0),
         "ALLOW_OEMBED_FETCH": _bool(environ.get("ALLOW_OEMBED_FETCH"), False),
+        **_dkim_settings(environ),
     }

@@ -18,6 +18,9 @@ Headers are folded and RFC 2047-encoded by ``email.policy.SMTP`` (through
 display name is replaced by a space: a subject such as ``"Hi\\r\\nBcc: x"``
 stays one header.
 
+Every message is rendered here, so it is also signed here: with DKIM configured,
+``render`` puts a ``DKIM-Signature`` in front (``blog.core.dkim_signing``).
+
 Senders: ``MAIL_URL`` ``smtp://user:pass@host:587?starttls=true`` or
 ``smtps://user:pass@host:465``; with no ``MAIL_URL`` every message is written as
 an ``.eml`` file to ``MAIL_FOLDER`` (under ``instance/``). ``open()`` gives one
@@ -45,10 +48,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import css_inline
 from flask import current_app
 
+from blog.core.dkim_signing import signer_from_config
 from blog.core.time import utcnow
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 _MARKER = re.compile(r"%%([A-Z_]+)%%")
+_MARKER_START = re.compile(r"%(?=%)")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _QP_LINE = 74  # room for the "=" of a soft line break within 76 characters
 _SMTP_POLICY = policy.SMTP.clone(max_line_length=78)
@@ -106,6 +111,35 @@ def _qp_value(value: str) -> str:
     value = value.replace("=", "=3D")
     chunks = [value[i:i + _QP_LINE] for i in range(0, len(value), _QP_LINE)] or [""]
     return "".join(chunk + "=\r\n" for chunk in chunks)
+
+
+def escape_markers(text: str) -> str:
+    """Text in which no ``%%NAME%%`` marker can be found: a word joiner (U+2060, invisible)
+    after each ``%`` that another ``%`` follows."""
+    return _MARKER_START.sub("%\u2060", text)
+
+
+class PersonalSlots:
+    """The places of per-recipient values in one rendered email, known only to its template.
+
+    Render the template with ``slots["UNSUBSCRIBE_URL"]`` where the link goes, then
+    ``seal`` the result: what the content brought cannot become a marker.
+    """
+
+    def __init__(self):
+        self._prefix = f"personal-slot-{secrets.token_hex(12)}-"
+        self._slot = re.compile(re.escape(self._prefix) + r"([A-Z_]+)")
+
+    def __getitem__(self, name: str) -> str:
+        return self._prefix + name
+
+    def seal(self, rendered: str) -> str:
+        return self._slot.sub(r"%%\1%%", escape_markers(rendered))
+
+
+def fill_markers(text: str, values: dict[str, str]) -> str:
+    """The markers of a sealed body replaced by ``values`` as plain text (previews, dry runs)."""
+    return _MARKER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _split_markers(text: str) -> list[str]:
@@ -185,6 +219,7 @@ class MessageTemplate:
                                   "\r\n").encode()
             self._parts = [text_body, _Body.encode(self.html)]
         self.from_header = self.from_email
+        self._signer = signer_from_config(current_app.config)
 
     def new_message_id(self) -> str:
         return f"<{int(time.time())}.{secrets.token_hex(10)}@{self.domain}>"
@@ -220,7 +255,8 @@ class MessageTemplate:
                 chunks.append(part.render(values))
             chunks.append(f"\r\n--{self._boundary}--\r\n")
             body = "".join(chunks)
-        return b"".join(head) + body.encode("ascii")
+        raw = b"".join(head) + body.encode("ascii")
+        return self._signer.sign(raw) if self._signer else raw
 
 
 def build_message(to_email: str, subject: str, text: str, html: str | None = None, *, to_name: str = "",
@@ -458,9 +494,10 @@ def send_email(to_email: str, subject: str, template: str, *, to_name: str = "",
 
     site = get_settings()
     context.setdefault("site", site)
-    text = render_template(f"email/{template}.txt", **context)
+    # One-off mail has no per-recipient markers: a name typed in a form stays text.
+    text = escape_markers(render_template(f"email/{template}.txt", **context))
     try:
-        html = inline_css(render_template(f"email/{template}.html", **context))
+        html = escape_markers(inline_css(render_template(f"email/{template}.html", **context)))
     except TemplateNotFound:
         html = None
     template_obj = MessageTemplate(subject=subject, text=text, html=html,

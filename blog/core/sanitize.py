@@ -10,6 +10,7 @@ import re
 
 import bleach
 from bleach.linkifier import Linker
+from bleach.html5lib_shim import Filter
 from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset({
@@ -37,12 +38,37 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
 
+_BROWSER_IGNORED = re.compile(r"[\x00-\x20]")
+
+
+def is_site_image(src: str) -> bool:
+    """Whether an image address is a path on this site. Anything else would make every reader's
+    browser or mail client call another server (a tracking pixel, or a link with personal data)."""
+    path = _BROWSER_IGNORED.sub("", src or "").replace("\\", "/")  # as browsers read it
+    return path.startswith("/") and not path.startswith("//")
+
+
+class _SiteImagesOnly(Filter):
+    """Replace an ``<img>`` from another server by its alt text: content shows only uploaded photos."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token.get("name") == "img" and token["type"] in ("StartTag", "EmptyTag") \
+                    and not is_site_image(token["data"].get((None, "src"), "")):
+                alt = token["data"].get((None, "alt"), "")
+                if alt:
+                    yield {"type": "Characters", "data": alt}
+                continue
+            yield token
+
+
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
+    filters=[_SiteImagesOnly],
 )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import signal
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from blog.core.mail import get_sender
+from blog.core.dkim_signing import dns_record, new_private_key
+from blog.core.mail import default_from, fill_markers, get_sender
 from blog.core.time import UTC
 from blog.errors import ValidationFailed
 from blog.extensions import db
@@ -47,7 +49,7 @@ def send_command(dry_run: bool, since):
         click.echo(f"HTML: {len(composition.html.encode()) / 1024:.1f} KB; "
                    f"{'EMPTY: would not be sent' if composition.empty else 'would be sent'}")
         click.echo()
-        click.echo(services.fill_markers(composition.text, services.personal_values(None)))
+        click.echo(fill_markers(composition.text, services.personal_values(None)))
         db.session.rollback()
         return
     try:
@@ -56,8 +58,10 @@ def send_command(dry_run: bool, since):
         db.session.rollback()
         click.echo(error.message)
         return
+    versions = services.queued_together(mailing)
     db.session.commit()
-    click.echo(f"Digest {mailing.id} queued for {mailing.recipient_count} subscribers. "
+    click.echo(f"Digest {mailing.id} queued for {sum(v.recipient_count for v in versions)} subscribers "
+               f"({len(versions)} version{'s' if len(versions) > 1 else ''} by interests). "
                "Run `flask newsletter worker` to deliver it.")
 
 
@@ -135,3 +139,28 @@ def bounces_command():
     if result is None:
         raise click.ClickException("BOUNCE_MAILBOX_URL is not set: there is no bounce mailbox to read.")
     click.echo(result.line())
+
+
+@newsletter.command("dkim-key")
+@click.option("--selector", default=None, help="The DKIM selector (default: DKIM_SELECTOR, else \"blog\").")
+@click.option("--domain", default=None, help="The signing domain (default: DKIM_DOMAIN, else MAIL_FROM's).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the private key (default: DKIM_PRIVATE_KEY_FILE, else instance/dkim.pem).")
+@click.option("--bits", type=click.IntRange(1024, 4096), default=2048, show_default=True)
+def dkim_key_command(selector: str | None, domain: str | None, output: Path | None, bits: int):
+    """Make a DKIM key pair: the private key to a file (never overwritten), the DNS record to publish."""
+    config = current_app.config
+    selector = selector or config["DKIM_SELECTOR"] or "blog"
+    domain = (domain or config["DKIM_DOMAIN"] or default_from()[1].rpartition("@")[2]).lower()
+    output = output or Path(config["DKIM_PRIVATE_KEY_FILE"] or Path(config["INSTANCE_PATH"]) / "dkim.pem")
+    if output.exists():
+        raise click.ClickException(f"{output} exists; move it away or choose another --output.")
+    key = new_private_key(bits)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.touch(mode=0o600)
+    output.write_bytes(key)
+    click.echo(f"Private key written to {output} (readable by this user only).\n")
+    click.echo("Publish this DNS record:\n")
+    click.echo(dns_record(selector, domain, key))
+    click.echo("\nThen set, and restart the site and the workers:\n")
+    click.echo(f"DKIM_SELECTOR={selector}\nDKIM_DOMAIN={domain}\nDKIM_PRIVATE_KEY_FILE={output.resolve()}")

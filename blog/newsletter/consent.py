@@ -6,10 +6,8 @@ one's data, or the retention rules of ``blog.newsletter.retention``, take it wit
 """
 from __future__ import annotations
 
-import csv
 import enum
 import hashlib
-import io
 import ipaddress
 from datetime import datetime
 
@@ -122,18 +120,17 @@ def personal_data(subscriber: Subscriber) -> dict:
 CSV_COLUMNS = ["email", "at", "action", "source", "consent_version", "consent_text", "ip_address", "detail"]
 
 
-def export_csv(*, by: User, subscriber: Subscriber | None = None) -> str:
-    """The consent log of everyone (or of one subscriber) as CSV, oldest line first."""
+def export_rows(*, by: User, subscriber: Subscriber | None = None) -> list[list]:
+    """The consent log of everyone (or of one subscriber) as rows of ``CSV_COLUMNS``, oldest line
+    first, for ``blog.core.spreadsheet.csv_response``."""
     require_role(by, Role.ADMIN, "export the consent log")
     query = (select(Subscriber.email, ConsentEvent)
              .join(Subscriber, Subscriber.id == ConsentEvent.subscriber_id)
              .order_by(ConsentEvent.subscriber_id, ConsentEvent.at, ConsentEvent.id))
     if subscriber is not None:
         query = query.where(ConsentEvent.subscriber_id == subscriber.id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for email, event in db.session.execute(query):
         row = _event_dict(event)
-        writer.writerow([email] + [row[c] for c in CSV_COLUMNS[1:]])
-    return out.getvalue()
+        rows.append([email] + [row[c] for c in CSV_COLUMNS[1:]])
+    return rows

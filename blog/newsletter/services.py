@@ -9,21 +9,23 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from html import unescape as html_unescape
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from markdownify import markdownify
 from sqlalchemy import func, insert, literal, or_, select
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
-from blog.core.mail import inline_css
+from blog.core.mail import PersonalSlots, inline_css
 from blog.core.markdown import render_markdown
+from blog.core.sanitize import is_site_image
 from blog.core.time import local_to_utc, to_local, utcnow
 from blog.core.urls import absolute_url, absolutise_urls
 from blog.errors import NotAllowed, NotFound, ValidationFailed
@@ -34,14 +36,13 @@ from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKi
                                     Receives, ScheduleFrequency, Subscriber, SubscriberStatus,
                                     new_token_key)
 from blog.newsletter.retention import is_suppressed
+from blog.newsletter.plaintext import html_to_text
 from blog.posts.models import VISIBLE_STATUSES, Post
 from blog.site.services import get_settings
 
 # Gmail clips messages over 102 KB; stay clear of it with the headers added.
 MAX_HTML_BYTES = 95_000
 RESEND_AFTER = timedelta(minutes=5)
-UNSUBSCRIBE_MARKER = "%%UNSUBSCRIBE_URL%%"
-PREFERENCES_MARKER = "%%PREFERENCES_URL%%"
 
 
 # --- addresses and signed links ----------------------------------------------------------------
@@ -268,16 +269,12 @@ EXPORT_COLUMNS = ["email", "name", "status", "receives", "tags", "consent", "con
                   "unsubscribed_at", "bounce_count"]
 
 
-def export_csv(*, by: User) -> str:
+def export_rows(*, by: User) -> list[list]:
+    """Every subscriber as a row of ``EXPORT_COLUMNS``, for ``blog.core.spreadsheet.csv_response``."""
     require_role(by, Role.ADMIN, "export subscribers")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for s in db.session.execute(select(Subscriber).order_by(Subscriber.id)).scalars():
-        writer.writerow([s.email, s.name, s.status, s.receives, s.tags, s.consent_method,
-                         s.consent_at.isoformat() if s.consent_at else "", s.created_at.isoformat(),
-                         s.unsubscribed_at.isoformat() if s.unsubscribed_at else "", s.bounce_count])
-    return out.getvalue()
+    return [[s.email, s.name, s.status, s.receives, s.tags, s.consent_method, s.consent_at, s.created_at,
+             s.unsubscribed_at, s.bounce_count]
+            for s in db.session.execute(select(Subscriber).order_by(Subscriber.id)).scalars()]
 
 
 @dataclass
@@ -443,16 +440,20 @@ class Composition:
     posts: list = field(default_factory=list)
     events: list = field(default_factory=list)
     changed_events: list = field(default_factory=list)
+    new_events: list = field(default_factory=list)
     note_html: str = ""
+    note_markdown: str = ""
     post_id: int | None = None
     event_id: int | None = None
     # A single announcement's tags: it goes to subscribers with no interests or a matching one.
     tags: list[str] = field(default_factory=list)
+    # A digest's: what it could show, before interests chose: {(kind, id): lower-case tag names}.
+    offered: dict = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         """Nothing new: no post and no event announced or changed (upcoming alone is not news)."""
-        return not (self.posts or self.changed_events or self.event_id or self.post_id)
+        return not (self.posts or self.new_events or self.changed_events or self.event_id or self.post_id)
 
 
 def last_digest() -> Mailing | None:
@@ -470,6 +471,48 @@ def _events_api():
     return events if hasattr(events, "upcoming_events") else None
 
 
+def interest_set(tags: str) -> frozenset[str]:
+    """A subscriber's interests ("Workshops, Events") as lower-case tag names."""
+    return frozenset(t.strip().lower() for t in (tags or "").split(",") if t.strip())
+
+
+def wanted(item_tags: frozenset[str], interests: frozenset[str]) -> bool:
+    """Whether a post or event with these (lower-case) tags goes to someone with these interests:
+    untagged things go to everyone, tagged ones to those without interests or with one of its tags."""
+    return not item_tags or not interests or bool(item_tags & interests)
+
+
+def _digest_events(since: datetime, now: datetime) -> tuple[list[dict], list[dict], list[dict]]:
+    """A digest's events, each in one list only: newly announced, changed (with what changed),
+    then the rest of what is coming up. An event already over is no news: one entered after it
+    was held is never "newly announced"."""
+    events_api = _events_api()
+    if events_api is None:
+        return [], [], []
+    recent = [e for e in events_api.events_changed_since(since) if not e.is_over(now)]
+    new_events = [e for e in recent if e.published_at and e.published_at >= since]
+    changed = [e for e in recent if e not in new_events]
+    shown = {e.id for e in recent}
+    upcoming = [e for e in events_api.upcoming_events(limit=10 + len(shown), now=now) if e.id not in shown][:10]
+    changed_items = _event_items(events_api, changed)
+    for item in changed_items:
+        item["changes"] = _what_changed(item, [c.summary for c in reversed(item["event"].changes)
+                                               if c.changed_at >= since])
+    return _event_items(events_api, new_events), changed_items, _event_items(events_api, upcoming)
+
+
+def _what_changed(item: dict, summaries: list[str]) -> list[str]:
+    """Each change once, saying what it is now: "date confirmed: Thursday 3 March 2027"."""
+    current = {"date": item["when"], "time": item["when"], "venue": item["where"]}
+    said: list[str] = []
+    for part in (p.strip() for summary in summaries for p in summary.split(",")):
+        value = current.get(part.split(" ")[0]) if not part.endswith(("removed", "again")) else None
+        part = f"{part}: {value}" if value else part
+        if part and part not in said:
+            said.append(part)
+    return said
+
+
 def _event_items(events_api, events) -> list[dict]:
     return [{"title": e.title, "when": events_api.display_when(e), "where": events_api.display_where(e),
              "line": events_api.display_line(e), "summary": e.summary or "",
@@ -481,12 +524,19 @@ _SOURCE_TAG = re.compile(r"<source\b[^>]*>", re.I)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 _RESPONSIVE_ATTR = re.compile(r'\s(?:srcset|sizes|loading|decoding)="[^"]*"', re.I)
 _DIMENSION = re.compile(r'\s(width|height)="(\d+)"', re.I)
+_IMG_SRC = re.compile(r'\ssrc="([^"]*)"', re.I)
+_IMG_ALT = re.compile(r'\salt="([^"]*)"', re.I)
 EMAIL_IMAGE_WIDTH = 592  # the digest column, less its padding
 
 
 def _email_image(match: re.Match) -> str:
-    """One plain ``<img>`` at most a column wide: mail clients ignore srcset, Outlook ignores max-width."""
+    """One plain ``<img>`` at most a column wide: mail clients ignore srcset, Outlook ignores max-width.
+    An image from another server (in content saved before the sanitiser refused them) becomes its
+    alt text: opening the mail must not tell a third party who read it."""
     tag = _RESPONSIVE_ATTR.sub("", match.group(0))
+    src, alt = _IMG_SRC.search(tag), _IMG_ALT.search(tag)
+    if src is None or not is_site_image(html_unescape(src.group(1))):
+        return alt.group(1) if alt else ""
     dims = {name.lower(): int(value) for name, value in _DIMENSION.findall(tag)}
     if dims.get("width", 0) > EMAIL_IMAGE_WIDTH:
         scale = EMAIL_IMAGE_WIDTH / dims["width"]
@@ -501,42 +551,83 @@ def absolute_urls(html: str) -> str:
     return absolutise_urls(_IMG_TAG.sub(_email_image, _SOURCE_TAG.sub("", html)))
 
 
-_IMAGE_MD = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-
-
-def html_to_text(html: str) -> str:
-    """A post body as readable plain text (Markdown-like: links kept, photos named by their alt text)."""
-    # Underscores stay as typed: handles such as @trivera_research are common in quoted posts.
-    text = markdownify(absolute_urls(html), heading_style="ATX", bullets="-", escape_misc=False,
-                       escape_underscores=False, wrap=True, wrap_width=72)
-    text = _IMAGE_MD.sub(lambda m: f"[Photo: {m.group(1)}]" if m.group(1) else "[Photo]", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+_REM = re.compile(r"(\d*\.?\d+)rem\b")
+_INITIALS_AVATAR = re.compile(r'(<span class="social-avatar" data-initials="([^"]*)"[^>]*>)</span>')
 
 
 @cache
 def _content_css() -> str:
     """The stylesheets of what posts embed (quoted social-post cards), inlined into every email
-    so the cards look as they do on the site."""
-    return (Path(current_app.static_folder) / "css" / "cards.css").read_text()
+    so the cards look as they do on the site. Sizes in ``rem`` become pixels (16 to the rem):
+    mail clients disagree on the root size, and SpamAssassin counts text under ``1rem`` as
+    hidden (``HTML_TEXT_INVISIBLE_FONT``)."""
+    css = (Path(current_app.static_folder) / "css" / "cards.css").read_text()
+    return _REM.sub(lambda m: f"{float(m.group(1)) * 16:g}px", css)
+
+
+_BODY_FONT = re.compile(r"(?:^|[\s},])body\s*\{[^}]*?font-family:\s*([^;}]+)")
+
+
+@cache
+def _site_font_stack() -> str:
+    """The font stack of the site's body text (``static/css/site.css``), so email reads like the site."""
+    css = (Path(current_app.static_folder) / "css" / "site.css").read_text()
+    found = _BODY_FONT.search(css)
+    stack = found.group(1).strip() if found else ""
+    variable = re.fullmatch(r"var\((--[\w-]+)\)", stack)
+    if variable:  # a custom property: take its value from where it is declared
+        declared = re.search(re.escape(variable.group(1)) + r"\s*:\s*([^;}]+)", css)
+        stack = declared.group(1).strip() if declared else ""
+    return stack or "Arial, sans-serif"
+
+
+def _email_avatars(html: str) -> str:
+    """A quoted post's initials avatar gets its letters as text: on the site CSS draws them
+    (``::before``), which mail clients do not; without them it is an empty circle."""
+    return _INITIALS_AVATAR.sub(r"\1\2</span>", html)
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([2-6])\b", re.I)
+_OPENING_QUOTES = "\"'“‘„«‹「"
+
+
+def _shift_headings(html: str, title_level: int) -> str:
+    """A post body's headings (``h2`` and below) moved under its title in the email, so the
+    levels go down one at a time (a digest shows a post's title as ``h3``)."""
+    shift = title_level - 1
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html) if shift else html
+
+
+def quoted(title: str) -> str:
+    """“Title”, unless the title is itself a quotation and brings its own marks."""
+    return title if title[:1] in _OPENING_QUOTES else f"“{title}”"
 
 
 def _render(template: str, **context) -> tuple[str, str]:
     site = get_settings()
+    post_level = context.setdefault("post_heading", 3)
     if context.get("full_posts"):
         posts = context.get("posts") or ([context["post"]] if context.get("post") else [])
-        context["post_texts"] = {p.id: html_to_text(p.body_html) for p in posts}
+        context["post_bodies"] = {p.id: _shift_headings(p.body_html, post_level) for p in posts}
+        context["post_texts"] = {p.id: html_to_text(absolute_urls(p.body_html)) for p in posts}
     else:
-        context["post_texts"] = {}
-    context.update(site=site, unsubscribe_url=UNSUBSCRIBE_MARKER, preferences_url=PREFERENCES_MARKER,
+        context["post_bodies"] = context["post_texts"] = {}
+    context.update(quoted=quoted, font_stack=_site_font_stack())
+    slots = PersonalSlots()
+    context.update(site=site, unsubscribe_url=slots["UNSUBSCRIBE_URL"], preferences_url=slots["PREFERENCES_URL"],
                    home_url=absolute_url("posts.home"))
-    html = inline_css(absolute_urls(render_template(f"email/{template}.html", **context)), _content_css())
+    html = inline_css(_email_avatars(absolute_urls(render_template(f"email/{template}.html", **context))),
+                      _content_css())
     text = render_template(f"email/{template}.txt", **context)
-    return html, text
+    return slots.seal(html), slots.seal(text)
 
 
 def compose_digest(*, now: datetime | None = None, since: datetime | None = None,
-                   note: str | None = None) -> Composition:
-    """The digest of what happened since the last one (or the last 7 days before the first)."""
+                   note: str | None = None, interests: frozenset[str] | None = None) -> Composition:
+    """The digest of what happened since the last one (or the last 7 days before the first).
+
+    With ``interests`` (lower-case tag names), only what is untagged or has one of them.
+    """
     now = now or utcnow()
     if since is None:
         previous = last_digest()
@@ -545,17 +636,13 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         select(Post).where(Post.status.in_(VISIBLE_STATUSES), Post.published_at > since,
                            Post.published_at <= now).order_by(Post.published_at)
     ).scalars())
-    events_api = _events_api()
-    upcoming, changed = [], []
-    if events_api is not None:
-        upcoming = _event_items(events_api, events_api.upcoming_events(limit=10, now=now))
-        changed_events = events_api.events_changed_since(since)
-        changed = _event_items(events_api, changed_events)
-        for item in changed:
-            event = item["event"]
-            item["changes"] = [c.summary for c in reversed(event.changes) if c.changed_at >= since]
-            if event.published_at and event.published_at >= since:
-                item["changes"] = ["newly announced"]
+    new_events, changed, upcoming = _digest_events(since, now)
+    offered = {(type(item).__name__, item.id): frozenset(tag.name.lower() for tag in item.tags)
+               for item in posts + [i["event"] for i in new_events + changed + upcoming]}
+    if interests:
+        posts = [post for post in posts if wanted(offered["Post", post.id], interests)]
+        new_events, changed, upcoming = ([i for i in items if wanted(offered["Event", i["event"].id], interests)]
+                                         for items in (new_events, changed, upcoming))
     settings = newsletter_settings()
     note_md = settings.editor_note if note is None else note
     note_html = render_markdown(note_md) if note_md.strip() else ""
@@ -565,20 +652,42 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         subject = f"{site.site_name}: {posts[-1].title}" + (f" and {len(posts) - 1} more" if len(posts) > 1 else "")
     else:
         subject = f"{site.site_name}: what's coming up ({local_day})"
-    full = True
-    while True:
-        html, text = _render("digest", posts=posts, upcoming=upcoming, changed=changed, note_html=note_html,
-                             full_posts=full, since=since, day=local_day, note_text=note_md.strip())
-        if len(html.encode()) <= MAX_HTML_BYTES or not full:
-            break
-        full = False  # too long for mail clients: excerpts with links instead of whole posts
-    while len(html.encode()) > MAX_HTML_BYTES and len(posts) > 1:
-        posts = posts[1:]  # keep the newest; the rest are a click away on the site
-        html, text = _render("digest", posts=posts, upcoming=upcoming, changed=changed, note_html=note_html,
-                             full_posts=False, since=since, day=local_day, note_text=note_md.strip())
+
+    def render(selected: list[Post], *, full: bool, boundary: str = "") -> tuple[str, str]:
+        return _render("digest", posts=selected, new_events=new_events, changed=changed, upcoming=upcoming,
+                       note_html=note_html, note_text=html_to_text(note_html), full_posts=full, since=since,
+                       day=local_day, post_boundary=boundary)
+
+    html, text = render(posts, full=True)
+    if len(html.encode()) > MAX_HTML_BYTES:
+        # Too long for mail clients: excerpts with links instead of whole posts, and if that is
+        # still too long, the newest posts that fit (the rest are a click away on the site).
+        boundary = f"post-boundary-{secrets.token_hex(8)}"
+        html, text = render(posts, full=False, boundary=boundary)
+        if len(html.encode()) > MAX_HTML_BYTES and len(posts) > 1:
+            posts = _newest_that_fit(posts, html, boundary)
+        html, text = render(posts, full=False)
     return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
                        covers_from=since, covers_until=now, posts=posts, events=upcoming,
-                       changed_events=changed, note_html=note_html)
+                       changed_events=changed, new_events=new_events, note_html=note_html,
+                       note_markdown=note_md, offered=offered)
+
+
+def _newest_that_fit(posts: list[Post], html: str, boundary: str) -> list[Post]:
+    """The newest of ``posts`` (oldest first) whose blocks fit in ``MAX_HTML_BYTES``, measured on one
+    rendering in which each post's block is enclosed in ``<!--boundary-->`` comments (one pass,
+    where dropping a post and rendering again would cost a rendering per dropped post)."""
+    mark = f"<!--{boundary}-->"
+    pieces = [piece.encode() for piece in html.split(mark)]
+    blocks = pieces[1::2]  # newest first, as the digest shows them; between them: head, gaps, tail
+    budget = MAX_HTML_BYTES - (sum(len(piece) for piece in pieces) - sum(len(block) for block in blocks))
+    kept = 0
+    for block in blocks:
+        if kept and len(block) > budget:
+            break
+        budget -= len(block)
+        kept += 1
+    return posts[len(posts) - kept:]
 
 
 def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
@@ -586,9 +695,9 @@ def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
     now = now or utcnow()
     if not post.is_visible(now):
         raise ValidationFailed("Only a published post can be emailed.")
-    html, text = _render("announcement", post=post, full_posts=True)
+    html, text = _render("announcement", post=post, full_posts=True, post_heading=1)
     if len(html.encode()) > MAX_HTML_BYTES:
-        html, text = _render("announcement", post=post, full_posts=False)
+        html, text = _render("announcement", post=post, full_posts=False, post_heading=1)
     return Composition(kind=MailingKind.POST.value, subject=post.title, html=html, text=text,
                        covers_from=None, covers_until=now, posts=[post], post_id=post.id,
                        tags=[tag.name for tag in post.tags])
@@ -640,6 +749,9 @@ def queue_mailing(composition: Composition, *, by: User | None, now: datetime | 
     editor; past ``NEWSLETTER_REVIEW_THRESHOLD`` recipients the mailing must have been
     ``approved`` by a second person (``blog.newsletter.review``).
 
+    A digest is queued by ``queue_digest``: one mailing per distinct version that subscribers'
+    interests call for. Returns the mailing (for a digest, the version for everyone).
+
     :raise ValidationFailed: for an empty digest (nothing new: nothing is sent).
     :raise NotAllowed: for a person without the role, or past the threshold without approval.
     """
@@ -651,25 +763,76 @@ def queue_mailing(composition: Composition, *, by: User | None, now: datetime | 
     if composition.empty:
         raise ValidationFailed("Nothing new since the last digest, so there is nothing to send.")
     now = now or utcnow()
+    if composition.kind == MailingKind.DIGEST.value:
+        mailing = queue_digest(composition, by=by, now=now)
+        newsletter_settings().editor_note = ""  # the note went out with this digest
+        return mailing
+    return _queue_one(composition, [audience_filter(composition.kind, composition.tags)], by=by, now=now)
+
+
+QUEUE_CHUNK = 5000  # subscriber ids per INSERT (SQLite allows 32,766 bound values in a statement)
+
+
+def _queue_one(composition: Composition, audiences: list, *, by: User | None, now: datetime) -> Mailing:
+    """The mailing, and an outbox row for everyone any of ``audiences`` (SQL conditions) selects."""
     mailing = Mailing(kind=composition.kind, subject=composition.subject, body_html=composition.html,
                       body_text=composition.text, covers_from=composition.covers_from,
                       covers_until=composition.covers_until, post_id=composition.post_id,
                       event_id=composition.event_id, created_by_id=by.id if by else None, created_at=now)
     db.session.add(mailing)
     db.session.flush()
-    # One INSERT ... SELECT: ten thousand rows without loading a single subscriber.
-    rows = select(literal(mailing.id), Subscriber.id, literal(DeliveryStatus.QUEUED.value), literal(0),
-                  literal(now, type_=Delivery.__table__.c.next_attempt_at.type), literal("")
-                  ).where(audience_filter(composition.kind, composition.tags))
-    result = db.session.execute(
-        insert(Delivery).from_select(["mailing_id", "subscriber_id", "status", "attempts",
-                                      "next_attempt_at", "last_error"], rows)
-    )
-    mailing.recipient_count = result.rowcount if result.rowcount and result.rowcount > 0 else \
-        db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.mailing_id == mailing.id))
-    if composition.kind == MailingKind.DIGEST.value:
-        newsletter_settings().editor_note = ""  # the note went out with this digest
+    for audience in audiences:
+        # INSERT ... SELECT: thousands of rows without loading a single subscriber.
+        rows = select(literal(mailing.id), Subscriber.id, literal(DeliveryStatus.QUEUED.value), literal(0),
+                      literal(now, type_=Delivery.__table__.c.next_attempt_at.type), literal("")
+                      ).where(audience)
+        db.session.execute(insert(Delivery).from_select(["mailing_id", "subscriber_id", "status", "attempts",
+                                                         "next_attempt_at", "last_error"], rows))
+    mailing.recipient_count = db.session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.mailing_id == mailing.id))
     return mailing
+
+
+def _among(ids: list[int]) -> list:
+    return [Subscriber.id.in_(ids[i:i + QUEUE_CHUNK]) for i in range(0, len(ids), QUEUE_CHUNK)]
+
+
+def queue_digest(composition: Composition, *, by: User | None, now: datetime) -> Mailing:
+    """Queue a digest honouring interests, rendering once per version rather than per person.
+
+    What a subscriber gets depends only on which of the digest's items their interests select,
+    so subscribers are grouped by that selection; those it gives everything get ``composition``
+    itself. A group for whom nothing is new gets nothing. Returns the mailing for everyone (or
+    the first version queued).
+    """
+    offered = composition.offered
+    groups: dict[frozenset | None, tuple[frozenset[str], list[int]]] = {}
+    audience = audience_filter(MailingKind.DIGEST.value)
+    for subscriber_id, tags in db.session.execute(select(Subscriber.id, Subscriber.tags).where(audience)):
+        interests = interest_set(tags)
+        selection = frozenset(key for key, item_tags in offered.items() if wanted(item_tags, interests))
+        key = None if len(selection) == len(offered) else selection
+        groups.setdefault(key, (interests, []))[1].append(subscriber_id)
+    mailings = []
+    if None in groups or not groups:
+        mailings.append(_queue_one(composition, _among(groups.get(None, ((), []))[1]), by=by, now=now))
+    for key, (interests, ids) in groups.items():
+        if key is None:
+            continue
+        version = compose_digest(now=composition.covers_until, since=composition.covers_from,
+                                 note=composition.note_markdown, interests=interests)
+        if not version.empty:
+            mailings.append(_queue_one(version, _among(ids), by=by, now=now))
+    return mailings[0] if mailings else _queue_one(composition, [], by=by, now=now)
+
+
+def queued_together(mailing: Mailing) -> list[Mailing]:
+    """A digest's versions for different interests (queued in one go), or just the mailing."""
+    if mailing.kind != MailingKind.DIGEST.value:
+        return [mailing]
+    return list(db.session.execute(select(Mailing).where(
+        Mailing.kind == mailing.kind, Mailing.covers_until == mailing.covers_until,
+        Mailing.created_at == mailing.created_at).order_by(Mailing.id)).scalars())
 
 
 def queue_due_digest(*, now: datetime | None = None) -> tuple[str, Mailing | None]:
@@ -691,7 +854,8 @@ def queue_due_digest(*, now: datetime | None = None) -> tuple[str, Mailing | Non
     if composition.empty:
         return "Digest due but nothing is new since the last one: not sent.", None
     mailing = queue_mailing(composition, by=None, now=now)
-    return f"Digest {mailing.id} queued for {mailing.recipient_count} subscribers.", mailing
+    recipients = sum(version.recipient_count for version in queued_together(mailing))
+    return f"Digest {mailing.id} queued for {recipients} subscribers.", mailing
 
 
 # --- progress and previews ---------------------------------------------------------------------
@@ -725,10 +889,6 @@ def personal_values(subscriber: Subscriber | None) -> dict[str, str]:
         home = absolute_url("posts.home")
         return {"UNSUBSCRIBE_URL": home, "PREFERENCES_URL": home}
     return {"UNSUBSCRIBE_URL": unsubscribe_url(subscriber), "PREFERENCES_URL": preferences_url(subscriber)}
-
-
-def fill_markers(text: str, values: dict[str, str]) -> str:
-    return re.sub(r"%%([A-Z_]+)%%", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def list_id() -> str:

@@ -9,6 +9,7 @@ from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.core import mail
 from blog.core.security import allow_framing
+from blog.core.spreadsheet import csv_response
 from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import csrf, db, limiter
 from blog.newsletter import consent, models, review, services  # noqa: F401  (models registers the tables)
@@ -222,8 +223,12 @@ def _queue(compose, describe) -> Response:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("newsletter.admin"))
+    versions = services.queued_together(mailing)
     db.session.commit()
-    flash(f"{describe} queued for {mailing.recipient_count} subscribers; the worker is sending it.", "success")
+    recipients = sum(version.recipient_count for version in versions)
+    flash(f"{describe} queued for {recipients} subscribers"
+          + (f" ({len(versions)} versions by interests)" if len(versions) > 1 else "")
+          + "; the worker is sending it.", "success")
     return redirect(url_for("newsletter.admin_mailing", mailing_id=mailing.id))
 
 
@@ -297,7 +302,7 @@ def draft(draft_id: int):
 def draft_preview_html(draft_id: int):
     require_role(current_user, Role.CONTRIBUTOR, "see drafts")
     draft = db.get_or_404(MailingDraft, draft_id)
-    return _email_preview(services.fill_markers(draft.body_html, services.personal_values(None)))
+    return _email_preview(mail.fill_markers(draft.body_html, services.personal_values(None)))
 
 
 def _review_action(draft_id: int, action, done: str) -> Response:
@@ -337,8 +342,12 @@ def draft_discard(draft_id: int):
 
 
 def _preview_subscriber() -> Subscriber | None:
+    """Only an admin (who manages subscribers) may preview as a real subscriber, with their signed
+    links; for anyone else the preview is for a placeholder recipient whose links are inert."""
     sub_id = request.args.get("subscriber", type=int)
-    return db.session.get(Subscriber, sub_id) if sub_id else None
+    if not sub_id or not current_user.can(Role.ADMIN):
+        return None
+    return db.session.get(Subscriber, sub_id)
 
 
 def _preview_composition():
@@ -355,8 +364,9 @@ def admin_preview():
     _require_editor()
     composition = _preview_composition()
     subscriber = _preview_subscriber()
-    text = services.fill_markers(composition.text, services.personal_values(subscriber))
-    subscribers = services.list_subscribers(status=SubscriberStatus.SUBSCRIBED.value, limit=200)
+    text = mail.fill_markers(composition.text, services.personal_values(subscriber))
+    subscribers = (services.list_subscribers(status=SubscriberStatus.SUBSCRIBED.value, limit=200)
+                   if current_user.can(Role.ADMIN) else [])
     return render_template("newsletter/preview.html", composition=composition, text=text,
                            subscriber=subscriber, subscribers=subscribers, test_form=TestSendForm(),
                            size=len(composition.html.encode()), post_id=request.args.get("post", type=int))
@@ -368,7 +378,7 @@ def admin_preview_html():
     _require_editor()
     composition = _preview_composition()
     values = services.personal_values(_preview_subscriber())
-    return _email_preview(services.fill_markers(composition.html, values))
+    return _email_preview(mail.fill_markers(composition.html, values))
 
 
 def _email_preview(html: str) -> Response:
@@ -436,9 +446,8 @@ def admin_subscribers():
 @bp.get("/admin/subscribers.csv")
 @login_required
 def admin_export():
-    text = services.export_csv(by=current_user)
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=subscribers.csv"})
+    rows = services.export_rows(by=current_user)
+    return csv_response("subscribers.csv", services.EXPORT_COLUMNS, rows)
 
 
 @bp.post("/admin/subscribers/import")
@@ -486,9 +495,8 @@ def admin_consent_export():
     """The consent log as CSV: everyone's, or one subscriber's with ``?subscriber=ID``."""
     subscriber_id = request.args.get("subscriber", type=int)
     subscriber = db.get_or_404(Subscriber, subscriber_id) if subscriber_id else None
-    text = consent.export_csv(by=current_user, subscriber=subscriber)
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=consent-log.csv"})
+    rows = consent.export_rows(by=current_user, subscriber=subscriber)
+    return csv_response("consent-log.csv", consent.CSV_COLUMNS, rows)
 
 
 @bp.post("/admin/subscribers/<int:subscriber_id>/remove")

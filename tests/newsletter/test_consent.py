@@ -107,7 +107,7 @@ def test_admin_sees_the_log_and_exports_it_as_csv_others_cannot(make_app):
     with app.test_request_context():
         admin, editor = make_user(Role.ADMIN), make_user(Role.EDITOR)
         outcome = services.subscribe("ada@example.org", ip="198.51.100.4", source=consent.Source.PAGE)
-        services.subscribe("other@example.org", source=consent.Source.FOOTER)
+        services.subscribe("=other@example.org", source=consent.Source.FOOTER)  # a formula to a spreadsheet
         db.session.commit()
         subscriber_id = outcome.subscriber.id
         client, other = app.test_client(), app.test_client()
@@ -122,6 +122,7 @@ def test_admin_sees_the_log_and_exports_it_as_csv_others_cannot(make_app):
     rows = list(csv.DictReader(io.StringIO(client.get("/newsletter/admin/consent.csv").get_data(as_text=True))))
     assert [(r["action"], r["source"]) for r in rows] == [("requested", "page"), ("requested", "footer")]
     assert rows[0]["ip_address"] == "198.51.100.0" and rows[0]["consent_version"]
+    assert rows[1]["email"] == "'=other@example.org"  # shown as text, never run
     one = client.get(f"/newsletter/admin/consent.csv?subscriber={subscriber_id}").get_data(as_text=True)
     assert len(list(csv.DictReader(io.StringIO(one)))) == 1
 
