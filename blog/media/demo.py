@@ -70,7 +70,7 @@ def seed(created: dict) -> None:
                   caption="The wider team, from left to right: back row, Dr Amara Okafor, Prof Lewis Hartley "
                           "and colleagues; front row, the PhD and MSc students who ran the case-study tables",
                   credit="Kingsgate Hall staff")
-    hall = _photo(HALL, lambda: _people_picture(2400, 1260, 18, 3, (226, 232, 222), 5), by=admin,
+    hall = _photo(HALL, lambda: _people_picture(1920, 1008, 18, 3, (226, 232, 222), 5), by=admin,
                   alt="Kingsgate Hall during the morning briefing: rows of attendees facing the projector screen",
                   caption="The morning briefing at Kingsgate Hall", credit="netGUARD")
     if writeup.feature_photo_id is None:
