@@ -324,9 +324,10 @@ def figure_context(photo: Photo, sizes: str = SIZES) -> dict:
     }
 
 
-def render_photo_figure(photo: Photo, *, css_class: str = "photo") -> Markup:
-    """``<figure>`` with a responsive, lazily loaded ``<img>`` and the caption and credit."""
-    return Markup(_template("media/_figure.html").render(css_class=css_class, **figure_context(photo)))
+def render_photo_figure(photo: Photo, *, css_class: str = "photo", eager: bool = False) -> Markup:
+    """``<figure>`` with a responsive ``<img>`` and the caption and credit; the image loads lazily
+    unless ``eager`` (a photo at the top of the page, which the reader sees first)."""
+    return Markup(_template("media/_figure.html").render(css_class=css_class, eager=eager, **figure_context(photo)))
 
 
 def render_gallery(photos: list[Photo]) -> Markup:

@@ -106,6 +106,9 @@ def test_writeup_reads_in_a_column_of_65_to_75_characters_with_wider_photos(demo
     assert abs((text["x"] + text["width"] / 2) - 640) < 2
     assert photo["width"] > text["width"] + 150 and feature["width"] == photo["width"]
     assert feature["y"] < text["y"]
+    # The feature photo, seen first, is not lazily loaded; photos further down are.
+    assert page.get_attribute(".feature-photo img", "loading") is None
+    assert page.get_attribute(".post-body > figure.photo img", "loading") == "lazy"
     # The pull quote is set large, in the text column, not as a tinted block quote.
     body_size = float(page.eval_on_selector(".post-body > p", "p => parseFloat(getComputedStyle(p).fontSize)"))
     quote_size = float(page.eval_on_selector(".pullquote blockquote", "q => parseFloat(getComputedStyle(q).fontSize)"))
