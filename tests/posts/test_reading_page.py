@@ -76,10 +76,20 @@ def test_screenshots_of_writeup_home_events_and_editor_at_1280_and_390_light_and
     for scheme in SCHEMES:
         for width in WIDTHS:
             context, page = _open(browser, width, scheme)
+            loaded = []
+            page.on("requestfinished", lambda request, loaded=loaded: loaded.append(request))
             for name, path in pages.items():
                 if name == "editor":
                     sign_in(page, server.url, ADMIN_EMAIL, password)
+                loaded.clear()
                 page.goto(server.url + path)
+                if name == "writeup":
+                    page.wait_for_load_state("networkidle")
+                    weight = sum(request.sizes()["responseBodySize"] for request in loaded)
+                    scripts = [request.url for request in loaded if request.resource_type == "script"]
+                    print(f"write-up at {width} px ({scheme}): {len(loaded)} requests, {weight / 1024:.0f} KiB "
+                          f"before scrolling, {len(scripts)} scripts")
+                    assert scripts == []
                 page.evaluate(LOAD_ALL_PHOTOS)
                 if _overflow(page) > 0:
                     overflowing.append(f"{path} at {width} px ({scheme})")
