@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test bench migrate demo clean
+.PHONY: setup run test bench migrate demo clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ run: demo
 ## test: the whole suite (set TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL)
 test: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## screenshots: PNGs of the demo write-up, home, events and editor at 1280 and 390 px, light and dark, in screenshots/
+screenshots: $(VENV)/.dev-installed node_modules/.installed
+	$(BIN)/python -m pytest -q -k screenshots tests/posts/test_reading_page.py
 
 ## bench: the measurement scripts in bench/ (never part of test)
 bench: $(VENV)/.dev-installed

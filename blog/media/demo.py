@@ -1,4 +1,5 @@
-"""Demo photos for the workshop write-up: two generated pictures with alt text, captions and credits."""
+"""Demo photos for the workshop write-up: a feature photo and two pictures in the body, with alt text,
+captions and credits (all generated)."""
 from __future__ import annotations
 
 import io
@@ -12,6 +13,7 @@ from blog.posts import services as posts
 
 SELFIE = "netguard-workshop-selfie.jpg"
 TEAM = "netguard-wider-team.jpg"
+HALL = "netguard-kingsgate-hall.jpg"
 
 
 def _people_picture(width: int, height: int, people: int, rows: int, sky, seed: int) -> bytes:
@@ -68,6 +70,11 @@ def seed(created: dict) -> None:
                   caption="The wider team, from left to right: back row, Dr Amara Okafor, Prof Lewis Hartley "
                           "and colleagues; front row, the PhD and MSc students who ran the case-study tables",
                   credit="Kingsgate Hall staff")
+    hall = _photo(HALL, lambda: _people_picture(1920, 1008, 18, 3, (226, 232, 222), 5), by=admin,
+                  alt="Kingsgate Hall during the morning briefing: rows of attendees facing the projector screen",
+                  caption="The morning briefing at Kingsgate Hall", credit="netGUARD")
+    if writeup.feature_photo_id is None:
+        services.set_feature_photo(writeup, hall.key, by=admin)
     body = writeup.body_markdown
     if f"[[photo:{selfie.key}]]" not in body:
         body = _insert_after(body, "took home a set of practical assessment tools", f"[[photo:{selfie.key}]]")

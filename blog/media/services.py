@@ -26,8 +26,10 @@ from blog.media.models import Photo
 from blog.media.storage import get_storage
 
 MAX_ALT_LENGTH = 1000
-SIZES = "(min-width: 50rem) 46rem, 100vw"
-GALLERY_SIZES = "(min-width: 50rem) 23rem, 50vw"
+# Photos run wider than the text (site.css: --wide, 54rem of the 18 px root = 972 px), edge to edge on a phone.
+# In ``sizes`` a rem is the browser's default 16 px, not the page's root, hence pixels.
+SIZES = "(min-width: 1040px) 972px, 100vw"
+GALLERY_SIZES = "(min-width: 1040px) 480px, 50vw"
 KEY_PATTERN = re.compile(r"^[a-z0-9]{4,16}$")
 
 
@@ -322,9 +324,10 @@ def figure_context(photo: Photo, sizes: str = SIZES) -> dict:
     }
 
 
-def render_photo_figure(photo: Photo, *, css_class: str = "photo") -> Markup:
-    """``<figure>`` with a responsive, lazily loaded ``<img>`` and the caption and credit."""
-    return Markup(_template("media/_figure.html").render(css_class=css_class, **figure_context(photo)))
+def render_photo_figure(photo: Photo, *, css_class: str = "photo", eager: bool = False) -> Markup:
+    """``<figure>`` with a responsive ``<img>`` and the caption and credit; the image loads lazily
+    unless ``eager`` (a photo at the top of the page, which the reader sees first)."""
+    return Markup(_template("media/_figure.html").render(css_class=css_class, eager=eager, **figure_context(photo)))
 
 
 def render_gallery(photos: list[Photo]) -> Markup:

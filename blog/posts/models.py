@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blog.accounts.models import User
+from blog.core.markdown import DIRECTIVE_IN_SOURCE
 from blog.core.time import UTCDateTime, utcnow
 from blog.extensions import db
 
@@ -22,6 +23,8 @@ class PostStatus(str, enum.Enum):
 
 # Statuses whose posts readers can see once ``published_at`` is in the past.
 VISIBLE_STATUSES = (PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)
+# A reader of prose on screen: the usual estimate (Medium and Ghost use 230–275).
+WORDS_PER_MINUTE = 230
 
 post_tags = Table(
     "post_tags",
@@ -93,6 +96,12 @@ class Post(db.Model):
     @property
     def authors(self) -> list[User]:
         return [credit.user for credit in self.credits]
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read the body at 230 words a minute (at least one); directives count as no words."""
+        words = len(DIRECTIVE_IN_SOURCE.sub("", self.body_markdown or "").split())
+        return max(1, round(words / WORDS_PER_MINUTE))
 
     def is_visible(self, now: datetime) -> bool:
         return self.status in VISIBLE_STATUSES and self.published_at is not None and self.published_at <= now

@@ -233,3 +233,8 @@ def test_the_database_applies_on_delete_rules_on_sqlite_too(appctx):
     db.session.execute(db.delete(Post).where(Post.id == post.id))  # straight SQL: no ORM cascade
     db.session.commit()
     assert db.session.execute(db.select(PostRevision).where(PostRevision.id.in_(revision_ids))).all() == []
+
+
+def test_reading_time_counts_the_words_of_the_text_not_its_directives():
+    assert Post(body_markdown="word " * 690 + "\n\n[[photo:3f2a9c]]\n\n[[social:a,b]]\n").reading_minutes == 3
+    assert Post(body_markdown="").reading_minutes == 1

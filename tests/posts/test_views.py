@@ -32,7 +32,7 @@ def test_post_page_shows_title_body_authors_and_metadata(client, appctx):
     html = client.get(f"/posts/{post.slug}").get_data(as_text=True)
     assert "<h1 class=\"p-name\">“A workshop” – report</h1>" in html
     assert "<em>netGUARD</em>" in html
-    assert "Dr Hannah Example, University of Lincoln" in html
+    assert '>Dr Hannah Example</a><span class="byline-affiliation p-org">University of Lincoln</span>' in html
     assert '<meta property="og:title" content="“A workshop” – report">' in html
     assert '<link rel="canonical" href="http://blog.test/posts/a-workshop-report">' in html
     assert '"@type": "BlogPosting"' in html and '"headline": "\\u201cA workshop\\u201d \\u2013 report"' in html
