@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test bench migrate demo clean
+.PHONY: setup run test bench migrate demo clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ run: demo
 ## test: the whole suite (set TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL)
 test: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## assets: rebuild the rich-text editor's bundle (static/js/rich-editor.js, committed) from assets/editor/
+assets: node_modules/.installed
+	npm run --silent build
 
 ## bench: the measurement scripts in bench/ (never part of test)
 bench: $(VENV)/.dev-installed

@@ -76,3 +76,37 @@ def discard_working_copy(post: Post, user: User) -> None:
     if copy is not None:
         db.session.delete(copy)
         db.session.flush()
+
+
+@dataclass
+class LinkTarget:
+    """A page of this site an author can link to: ``endpoint`` and ``slug`` make its path."""
+    kind: str  # "post", "event" or "tag"
+    label: str
+    endpoint: str
+    slug: str
+
+
+def link_targets(query: str, *, limit: int = 8) -> list[LinkTarget]:
+    """Posts (published or scheduled), events and tags whose name contains ``query``, best first:
+    names starting with it before the rest, newest posts and events first."""
+    from blog.events.models import Event  # events builds on posts: imported here, not at the top
+    from blog.posts.models import PostStatus, Tag
+
+    query = (query or "").strip()[:100]
+    if not query:
+        return []
+    pattern = f"%{query}%"
+    posts = db.session.execute(
+        db.select(Post).where(Post.title.ilike(pattern),
+                              Post.status.in_([PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value]))
+        .order_by(Post.published_at.desc()).limit(limit)).scalars()
+    events = db.session.execute(
+        db.select(Event).where(Event.title.ilike(pattern)).order_by(Event.id.desc()).limit(limit)).scalars()
+    tags = db.session.execute(db.select(Tag).where(Tag.name.ilike(pattern)).order_by(Tag.name).limit(limit)).scalars()
+    found = ([LinkTarget("post", p.title, "posts.post", p.slug) for p in posts]
+             + [LinkTarget("event", e.title, "events.event", e.slug) for e in events]
+             + [LinkTarget("tag", t.name, "posts.tag", t.slug) for t in tags])
+    lowered = query.lower()
+    found.sort(key=lambda target: not target.label.lower().startswith(lowered))  # stable: keeps kinds in order
+    return found[:limit]

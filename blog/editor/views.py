@@ -264,6 +264,16 @@ def paste():
     return jsonify(markdown=html_to_markdown(str(_json().get("html") or "")))
 
 
+@bp.get("/links")
+def link_search():
+    """The link dialog's search: this site's posts, events and tags, as site-relative paths (a link
+    that survives a change of SITE_URL; a post's old slugs redirect to its new one)."""
+    return jsonify(results=[
+        {"kind": target.kind, "label": target.label, "url": url_for(target.endpoint, slug=target.slug)}
+        for target in editing.link_targets(request.args.get("q", ""))
+    ])
+
+
 @bp.post("/posts/<int:post_id>/delete")
 def delete(post_id: int):
     post = db.get_or_404(Post, post_id)

@@ -8,7 +8,8 @@
  *   endpoint. Registered through window.BlogEditor.onPaste when the editor script provides it,
  *   else as a paste listener of its own on the textarea.
  * - Cancelling the dialog after a paste puts the pasted text in the body, as a plain paste would.
- * - Saving creates the snapshot and inserts [[social:KEY]] at the cursor, as a paragraph of its own.
+ * - Saving creates the snapshot and inserts [[social:KEY]] at the cursor, as a paragraph of its own
+ *   (in the rich-text editor: a card after the paragraph holding the cursor).
  *   A reply saved right after a directive showing its parent (or a sibling reply) joins that
  *   directive: [[social:question,reply1,reply2]] shows the question once.
  * No inline script or style: the dialog's markup comes from a <template> rendered by the server.
@@ -67,6 +68,8 @@
         area.focus();
         area.setSelectionRange(selection.start, selection.end);
         replaceSelection(area, pending);
+      } else if (window.BlogEditor && window.BlogEditor.focus) {
+        window.BlogEditor.focus();
       } else if (area) {
         area.focus();
       }
@@ -177,6 +180,9 @@
   }
 
   function insert(key, parent) {
+    var editor = window.BlogEditor;
+    var joins = function (keys) { return joinsConversation(keys, parent); };
+    if (editor && editor.insertDirective && editor.insertDirective("social", key, joins)) { return; }
     var area = bodyArea();
     if (!area) { return; }
     var start = selection ? selection.start : area.value.length;
