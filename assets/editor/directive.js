@@ -32,6 +32,7 @@ export function serverRenderedView(render, className, sourceOf) {
     const show = (shown) => {
       const source = sourceOf(shown);
       dom.className = className + "-node" + (shown.attrs.kind ? " directive-" + shown.attrs.kind : "");
+      if (shown.attrs.kind) { dom.dataset.directive = shown.attrs.kind + ":" + shown.attrs.keys; }
       if (source === current) { return; }
       current = source;
       dom.textContent = source;

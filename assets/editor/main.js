@@ -117,7 +117,7 @@ function mount() {
   }
 
   function syncToTextarea() {
-    const markdown = editor.getMarkdown();
+    const markdown = editor.getMarkdown().replace(/\n{2,}$/, "\n"); // no run of blank lines at the end
     if (markdown === lastMarkdown) { return; }
     lastMarkdown = markdown;
     writing = true;
@@ -208,9 +208,13 @@ function mount() {
 
   api.setSurface({
     actions: (name) => pageActions[name] || (sourceMode ? null : richActions[name]),
-    insertAtCursor: (text) => {
+    insertAtCursor: (markdown) => {
       if (sourceMode) { return false; }
-      editor.chain().focus().insertContent(text).run();
+      if (/\n|^\s*\[\[/.test(markdown)) {  // blocks or a directive
+        editor.chain().focus().insertContent(markdown, { contentType: "markdown" }).run();
+      } else {
+        editor.chain().focus().insertContent({ type: "text", text: markdown }).run();
+      }
       return true;
     },
     insertBlock: (markdown) => {
