@@ -12,6 +12,7 @@ import { Markdown } from "@tiptap/markdown";
 import { Directive, createRenderer } from "./directive.js";
 import { PullQuote } from "./pullquote.js";
 import { BareAddresses, FootnoteReference, KeptAsWritten, RawMarkdown } from "./raw.js";
+import { setUpEventDialog } from "./events.js";
 import { setUpLinkDialog } from "./links.js";
 import { insertBlockAfterSelection, insertDirective } from "./insert.js";
 
@@ -165,6 +166,7 @@ function mount() {
   }
 
   const links = setUpLinkDialog(editor, form.dataset.linkSearchUrl);
+  setUpEventDialog(csrf);
 
   function toggleSource() {
     sourceMode = !sourceMode;

@@ -60,6 +60,23 @@ export const PullQuote = Extension.create({
     };
   },
 
+  addKeyboardShortcuts() {
+    return {
+      // Enter on an empty last paragraph of a quote leaves the quote, as in word processors.
+      Enter: ({ editor }) => {
+        const { $from, empty } = editor.state.selection;
+        if (!empty || $from.depth < 2 || $from.parent.type.name !== "paragraph" || $from.parent.content.size) {
+          return false;
+        }
+        const quote = $from.node($from.depth - 1);
+        if (quote.type.name !== "blockquote" || $from.index($from.depth - 1) !== quote.childCount - 1) {
+          return false;
+        }
+        return editor.commands.lift("blockquote");
+      },
+    };
+  },
+
   addProseMirrorPlugins() {
     return [new Plugin({
       key: new PluginKey("pullQuote"),

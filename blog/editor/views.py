@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from blog.accounts.models import Role
 from blog.accounts.services import list_users, require_role
 from blog.core.markdown import render_markdown
-from blog.core.time import isoformat_z, local_to_utc, to_local
+from blog.core.time import isoformat_z, local_to_utc, to_local, utcnow
 from blog.editor import services as editing
 from blog.editor.forms import PostForm, TagForm
 from blog.editor.paste import html_to_markdown
@@ -272,6 +272,24 @@ def link_search():
         {"kind": target.kind, "label": target.label, "url": url_for(target.endpoint, slug=target.slug)}
         for target in editing.link_targets(request.args.get("q", ""))
     ])
+
+
+@bp.post("/events")
+def create_event():
+    """The "New event" dialog beside the post's "Linked event": JSON in, the new event out (201)."""
+    from blog.events.services import display_when
+
+    data = _json()
+    try:
+        event = editing.create_event_for_post(
+            title=str(data.get("title") or ""), precision=str(data.get("precision") or "day"),
+            when=str(data.get("when") or ""), venue=str(data.get("venue") or ""), city=str(data.get("city") or ""),
+            by=current_user, timezone=get_settings().timezone, today=to_local(utcnow(), get_settings().timezone).date())
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error=error.message, field=error.field), error.status_code
+    db.session.commit()
+    return jsonify(id=event.id, label=f"{event.title} ({display_when(event)})"), 201
 
 
 @bp.post("/posts/<int:post_id>/delete")

@@ -8,6 +8,8 @@
  *   endpoint. Registered through window.BlogEditor.onPaste when the editor script provides it,
  *   else as a paste listener of its own on the textarea.
  * - Cancelling the dialog after a paste puts the pasted text in the body, as a plain paste would.
+ * - A pasted post that starts with "@handle" is offered as a reply to the latest quote by that handle
+ *   (usually the one pasted just before).
  * - Saving creates the snapshot and inserts [[social:KEY]] at the cursor, as a paragraph of its own
  *   (in the rich-text editor: a card after the paragraph holding the cursor).
  *   A reply saved right after a directive showing its parent (or a sibling reply) joins that
@@ -127,6 +129,7 @@
         var input = field(name);
         if (input && result.data.fields[name] !== null) { input.value = result.data.fields[name]; }
       });
+      suggestParent();
       say(result.data.message, false);
       var next = field("text").value ? field("posted_at") : field("text");
       next.focus();
@@ -162,6 +165,21 @@
     }).catch(function () {
       say("The server could not be reached; nothing was saved.", true);
     });
+  }
+
+  function suggestParent() {
+    // A post that starts by mentioning someone answers them: offer the latest quote of theirs
+    // (usually the one pasted just before), which the author can still change.
+    var select = field("in_reply_to");
+    var mention = /^@([\w.\-]+(@[\w.\-]+)?)/.exec((field("text").value || "").trim());
+    if (!select || select.value || !mention) { return; }
+    var handle = "@" + mention[1].toLowerCase() + ":";
+    for (var i = select.options.length - 1; i > 0; i -= 1) {
+      if (select.options[i].textContent.toLowerCase().indexOf(handle) === 0) {
+        select.value = select.options[i].value;
+        return;
+      }
+    }
   }
 
   function addReplyChoice(key, label) {

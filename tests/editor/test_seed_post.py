@@ -1,0 +1,136 @@
+"""The reference write-up (shared/seed) published through the editor as a person would, in Chromium,
+counting every action: each click, each typing of a field or a paragraph, each paste, each drag and
+each selection is one. The issue's bar: at most 45 (a first-timer needed 136 before)."""
+from __future__ import annotations
+
+import pytest
+
+from blog.accounts.models import Role
+from tests.browsing import sign_in
+from tests.editor import seed_post as seed
+from tests.editor.rich import BODY, drop_files, settle
+from tests.factories import make_user
+from tests.media.images import photo
+
+pytestmark = pytest.mark.browser
+
+MAX_SEED_ACTIONS = 45
+
+
+class Author:
+    """A person at the keyboard and mouse: every step goes through here and counts once."""
+
+    def __init__(self, page):
+        self.page = page
+        self.steps: list[str] = []
+
+    def click(self, locator, what: str) -> None:
+        locator.click()
+        self.steps.append(f"click {what}")
+
+    def type(self, text: str, what: str) -> None:
+        self.page.keyboard.type(text)
+        self.steps.append(f"type {what}")
+
+    def fill(self, locator, text: str, what: str) -> None:
+        locator.fill(text)
+        self.steps.append(f"type {what}")
+
+    def paste(self, text: str, what: str) -> None:
+        """Ctrl+V of what was copied elsewhere (the copying, on X, is not part of writing here)."""
+        self.page.evaluate("text => navigator.clipboard.writeText(text)", text)
+        self.page.keyboard.press("Control+V")
+        self.steps.append(f"paste {what}")
+
+    def drop(self, files, what: str) -> None:
+        drop_files(self.page, files)
+        self.steps.append(f"drag {what}")
+
+
+def quote(author: Author, page, embed: str, what: str, likes: str | None = None) -> None:
+    author.paste(embed, f"X embed code of {what}")
+    dialog = page.get_by_role("dialog", name="Quote a social post")
+    page.get_by_text("Filled in from the embed code").wait_for()
+    if likes:
+        author.fill(dialog.get_by_label("Likes"), likes, f"likes of {what}")
+    author.click(dialog.get_by_role("button", name="Save and insert"), "Save and insert")
+    dialog.wait_for(state="hidden")
+
+
+def test_seed_post_is_written_and_published_in_at_most_45_actions(live_server, page, browser):
+    with live_server.app.app_context():
+        make_user(Role.AUTHOR, email="hannah@example.org", name="Dr Hannah Merdian",
+                  affiliation="University of Lincoln")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    sign_in(page, live_server.url, "hannah@example.org")
+    page.goto(live_server.url + "/editor/")
+    author = Author(page)
+
+    author.click(page.get_by_role("link", name="Write a new post"), "Write a new post")
+    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
+    author.fill(page.get_by_label("Title"), seed.TITLE, "the title")
+    author.click(page.locator(BODY), "into the body")
+    for number, paragraph in enumerate(seed.INTRO, 1):
+        author.type(paragraph + "\n", f"paragraph {number}")
+
+    quote(author, page, seed.ELLIOTT_WORKSHOP, "Ian Elliott's post")
+    quote(author, page, seed.QUESTION, "the question", likes=seed.QUESTION_LIKES)
+    quote(author, page, seed.ELLIOTT_REPLY_1, "the first reply")   # "In reply to" is offered
+    quote(author, page, seed.ELLIOTT_REPLY_2, "the second reply")  # and joins the conversation
+
+    author.type(seed.AFTER_QUOTES + "\n", "paragraph 5")
+    author.type(seed.PULL_QUOTE, "the pull quote")
+    author.click(page.get_by_role("button", name="Pull quote"), "Pull quote")
+    author.type(seed.PULL_QUOTE_BY + "\n\n", "its attribution")  # Enter on an empty line leaves the quote
+    author.type(seed.CLOSING, "the closing paragraph")
+
+    author.drop([("selfie.jpg", "image/jpeg", photo(1200, 900, color=(200, 120, 90))),
+                 ("team.jpg", "image/jpeg", photo(1600, 900, color=(90, 120, 200)))], "two photos")
+    page.locator(".upload-done").nth(1).wait_for()
+    cards = page.locator(".photo-card")
+    author.fill(cards.nth(0).get_by_label("Alt text (required to publish)"), seed.SELFIE_ALT, "alt text 1")
+    author.fill(cards.nth(0).get_by_label("Caption"), seed.SELFIE_CAPTION, "caption 1")
+    author.fill(cards.nth(1).get_by_label("Alt text (required to publish)"), seed.TEAM_ALT, "alt text 2")
+    author.fill(cards.nth(1).get_by_label("Caption"), seed.TEAM_CAPTION, "caption 2")
+
+    author.click(page.get_by_role("button", name="New event…"), "New event…")
+    event_dialog = page.get_by_role("dialog", name="New event")
+    author.fill(event_dialog.get_by_label("Name of the event"), seed.EVENT_TITLE, "the event's title")
+    author.fill(event_dialog.get_by_label("Day"), seed.EVENT_DAY, "the event's day")
+    author.fill(event_dialog.get_by_label("Venue"), seed.EVENT_VENUE, "the venue")
+    author.click(event_dialog.get_by_role("button", name="Create and link"), "Create and link")
+    event_dialog.wait_for(state="hidden")
+
+    author.click(page.get_by_role("button", name="Publish"), "Publish")
+    page.get_by_text("Published.").wait_for()
+    print(f"\nseed post: {len(author.steps)} actions")
+    assert len(author.steps) <= MAX_SEED_ACTIONS, "\n".join(author.steps)
+
+    reader = browser.new_context()
+    visitor = reader.new_page()
+    visitor.goto(f"{live_server.url}/posts/{seed.SLUG}")
+    article = visitor.locator("article")
+    assert visitor.locator("h1").inner_text() == seed.TITLE
+    typed = "".join(seed.INTRO) + seed.AFTER_QUOTES + seed.CLOSING
+    assert article.locator("em").get_by_text("onlinePROTECT", exact=True).count() == typed.count("*onlinePROTECT*")
+    assert article.locator("em", has_text="Case Formulation and Intervention Planning").count() == 1
+    assert "West London Mental Health NHS Trust" in article.inner_text()
+    # Four quotes: Ian Elliott's post, then the question with its two replies as one conversation.
+    assert article.locator("figure.social-post").count() == 4
+    assert article.locator(".social-thread figure.social-post").count() == 3
+    assert article.locator("figure.social-reply").count() == 2
+    assert article.get_by_text("Do we need Circles of Support").count() == 1
+    assert article.locator(".social-counts", has_text="1 like").count() == 1
+    pull = article.locator("figure.pullquote")
+    assert "A sense of hope is absolutely essential" in pull.locator("blockquote").inner_text()
+    assert pull.locator("figcaption").inner_text() == "— " + seed.PULL_QUOTE_BY
+    figures = article.locator("figure.photo")
+    assert figures.count() == 2
+    assert figures.nth(0).locator("img").get_attribute("alt") == seed.SELFIE_ALT
+    assert figures.nth(0).locator("figcaption").inner_text().startswith("An obligatory “selfie”")
+    assert "Anisah Ebrahimjee (MSc Student)" in figures.nth(1).locator("figcaption").inner_text()
+    assert "Watch this space for future onlinePROTECT events!" in article.inner_text()
+    visitor.get_by_role("link", name=seed.EVENT_TITLE).click()
+    assert visitor.get_by_role("link", name=seed.TITLE).count() == 1  # the event leads to the write-up
+    reader.close()
+    settle(page)
