@@ -11,7 +11,7 @@ import StarterKit from "@tiptap/starter-kit";
 import { Markdown } from "@tiptap/markdown";
 import { Directive, createRenderer } from "./directive.js";
 import { PullQuote } from "./pullquote.js";
-import { BareAddresses, FootnoteReference, KeptAsWritten, RawMarkdown } from "./raw.js";
+import { BareAddresses, FootnoteReference, KeptAsWritten, RawMarkdown, SingleTildes } from "./raw.js";
 import { setUpEventDialog } from "./events.js";
 import { setUpLinkDialog } from "./links.js";
 import { insertBlockAfterSelection, insertDirective } from "./insert.js";
@@ -67,6 +67,7 @@ function mount() {
       RawMarkdown.configure({ render }),
       FootnoteReference,
       BareAddresses,
+      SingleTildes,
       ...KeptAsWritten,
       PullQuote,
     ],

@@ -1,6 +1,7 @@
 /* Markdown the rich surface has no editing controls for (tables, footnotes, raw HTML blocks) is kept
    exactly as written: a block shown as the server renders it, edited in the Markdown view. Bare
-   addresses stay text, as the server (which does not linkify) publishes them. */
+   addresses and single tildes stay text, as the server (CommonMark with ~~strikethrough~~, no
+   linkify) publishes them. */
 import { Extension, Node } from "@tiptap/core";
 import { serverRenderedView } from "./directive.js";
 
@@ -92,6 +93,19 @@ export const BareAddresses = Extension.create({
     if (!raw.startsWith("[") && !raw.startsWith("<")) { return helpers.createTextNode(raw); }
     return helpers.applyMark("link", helpers.parseInline(token.tokens || []),
       { href: token.href, title: token.title || null });
+  },
+});
+
+/** ``~text~`` (one tilde) is strikethrough to GitHub's Markdown but plain text on the page; only
+    ``~~text~~`` strikes through. (The first handler of an inline token is the only one run.) */
+export const SingleTildes = Extension.create({
+  name: "singleTildes",
+  priority: 1100, // before the Strike extension's handler
+  markdownTokenName: "del",
+  parseMarkdown: (token, helpers) => {
+    const raw = token.raw || "";
+    if (!raw.startsWith("~~")) { return helpers.createTextNode(raw); }
+    return helpers.applyMark("strike", helpers.parseInline(token.tokens || []));
   },
 });
 
