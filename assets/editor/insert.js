@@ -28,11 +28,12 @@ export function insertBlockAfterSelection(editor, markdown) {
   return editor.chain().focus()
     .insertContentAt(target, markdown, { contentType: "markdown", updateSelection: true })
     .command(({ tr, state }) => {
-      // Continue writing below what was inserted: into the next paragraph, or a new one.
+      // Continue writing below what was inserted: at the start of the text that follows, or in a
+      // new paragraph where nothing to write in follows.
       const $pos = tr.selection.$to;
       const after = $pos.depth ? $pos.after(1) : $pos.pos;
       const next = tr.doc.nodeAt(after);
-      if (next && next.isTextblock && next.content.size === 0) {
+      if (next && next.isTextblock) {
         tr.setSelection(TextSelection.create(tr.doc, after + 1));
       } else if (!tr.selection.$from.parent.isTextblock || tr.selection instanceof NodeSelection) {
         tr.insert(after, state.schema.nodes.paragraph.create());

@@ -8,6 +8,7 @@
    typed there comes back into the rich surface as one undoable step. */
 import { Editor } from "@tiptap/core";
 import StarterKit from "@tiptap/starter-kit";
+import Paragraph from "@tiptap/extension-paragraph";
 import { Markdown } from "@tiptap/markdown";
 import { Directive, createRenderer } from "./directive.js";
 import { PullQuote } from "./pullquote.js";
@@ -59,8 +60,14 @@ function mount() {
     injectCSS: false,        // the CSP allows no inline style: static/css/rich-editor.css has it
     extensions: [
       StarterKit.configure({
+        paragraph: false,    // below: empty paragraphs leave no "&nbsp;" in the Markdown
         underline: false,    // Markdown has no underline
         link: { openOnClick: false, autolink: true, linkOnPaste: true, defaultProtocol: "https" },
+      }),
+      Paragraph.extend({
+        // Extra empty lines typed in the editor are not kept as "&nbsp;" paragraphs on the page.
+        renderMarkdown: (node, helpers) => (node.content && node.content.length
+          ? helpers.renderChildren(node.content) : ""),
       }),
       Markdown.configure({ markedOptions: { gfm: true } }),
       Directive.configure({ render }),

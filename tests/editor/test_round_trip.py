@@ -151,11 +151,16 @@ def test_markdown_survives_the_editor_unchanged_in_what_readers_see(live_server,
 
     open_editor(page, live_server.url, "rt@example.org")
     outputs = page.evaluate(ROUND_TRIP, list(documents.values()))
+    page.wait_for_load_state("networkidle")  # the cards' previews: the server is ours alone again
 
     different = []
     with live_server.app.app_context():
         for (name, before), after in zip(documents.items(), outputs):
-            if normalised(render_markdown(before)) != normalised(render_markdown(after)):
-                different.append(f"{name}:\n--- in\n{before}\n--- out\n{after}")
+            html_before, html_after = normalised(render_markdown(before)), normalised(render_markdown(after))
+            if html_before != html_after:
+                at = next(i for i, (x, y) in enumerate(zip(html_before + "$", html_after + "#")) if x != y)
+                different.append(f"{name}: renders {html_after[max(0, at - 80):at + 80]!r}\n"
+                                 f"instead of {html_before[max(0, at - 80):at + 80]!r}\n"
+                                 f"--- in\n{before}\n--- out\n{after}")
     settle(page)
     assert different == [], "\n\n".join(different[:3])
