@@ -117,7 +117,12 @@ function mount() {
       // Word, Google Docs, LibreOffice, web pages: through the server's sanitiser, as Markdown.
       event.preventDefault();
       const plain = data.getData("text/plain");
-      json(form.dataset.pasteUrl, { html }).then((answer) => {
+      json(form.dataset.pasteUrl, { html, whole: true }).then((answer) => {
+        const title = document.getElementById("title");
+        if (answer.title && title && !title.value.trim()) {
+          title.value = answer.title;
+          title.dispatchEvent(new Event("input", { bubbles: true }));
+        }
         editor.chain().focus().insertContent(answer.markdown || plain, { contentType: "markdown" }).run();
       }).catch(() => editor.chain().focus().insertContent(plain).run());
       return true;

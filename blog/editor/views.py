@@ -16,7 +16,7 @@ from blog.core.markdown import render_markdown
 from blog.core.time import isoformat_z, local_to_utc, to_local, utcnow
 from blog.editor import services as editing
 from blog.editor.forms import PostForm, TagForm
-from blog.editor.paste import html_to_markdown
+from blog.editor.paste import html_to_markdown, paste_to_markdown
 from blog.errors import DomainError, EditConflict, NotAllowed, ValidationFailed
 from blog.extensions import db
 from blog.media import services as media
@@ -260,8 +260,15 @@ def live_preview():
 
 @bp.post("/paste")
 def paste():
-    """Pasted rich text (HTML) as clean Markdown."""
-    return jsonify(markdown=html_to_markdown(str(_json().get("html") or "")))
+    """Pasted rich text (HTML) as clean Markdown; photos and social posts it carries are stored
+    (``"whole": true``, from the rich-text editor) and its title offered for an untitled post."""
+    data = _json()
+    html = str(data.get("html") or "")
+    if not data.get("whole"):
+        return jsonify(markdown=html_to_markdown(html), title="")
+    pasted = paste_to_markdown(html, by=current_user)
+    db.session.commit()
+    return jsonify(markdown=pasted.markdown, title=pasted.title)
 
 
 @bp.get("/links")

@@ -8,6 +8,7 @@
  *   endpoint. Registered through window.BlogEditor.onPaste when the editor script provides it,
  *   else as a paste listener of its own on the textarea.
  * - Cancelling the dialog after a paste puts the pasted text in the body, as a plain paste would.
+ * - Pasting a post quoted before inserts its snapshot at once (no duplicate, no dialog to fill).
  * - A pasted post that starts with "@handle" is offered as a reply to the latest quote by that handle
  *   (usually the one pasted just before).
  * - Saving creates the snapshot and inserts [[social:KEY]] at the cursor, as a paragraph of its own
@@ -125,6 +126,14 @@
         return;
       }
       say("", true);
+      if (result.data.existing && pending !== null) {
+        // Quoted before: insert that snapshot rather than make a duplicate.
+        parents[result.data.existing.key] = result.data.existing.in_reply_to_key;
+        pending = null;
+        dialog.close();
+        insert(result.data.existing.key, result.data.existing.in_reply_to_key);
+        return;
+      }
       Object.keys(result.data.fields).forEach(function (name) {
         var input = field(name);
         if (input && result.data.fields[name] !== null) { input.value = result.data.fields[name]; }
