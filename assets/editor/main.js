@@ -270,4 +270,6 @@ const editor = mount();
 if (editor) {
   window.BlogRichEditor = editor;
   document.documentElement.dataset.editorReady = "true";
+  // Time to interactive, from the start of navigation (the seed test prints it).
+  document.documentElement.dataset.editorReadyMs = String(Math.round(performance.now()));
 }

@@ -140,6 +140,10 @@ def test_seed_post_is_written_and_published_in_at_most_45_actions(live_server, p
     author.click(page.get_by_role("button", name="Publish"), "Publish")
     page.get_by_text("Published.").wait_for()
     print(f"\nseed post: {len(author.steps)} actions")
+    # Publishing opened the editor again on the finished seed post, cards, photos and all.
+    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
+    print(f"editor interactive on the seed post {page.evaluate('document.documentElement.dataset.editorReadyMs')} ms "
+          "after navigation")
     assert len(author.steps) <= MAX_SEED_ACTIONS, "\n".join(author.steps)
 
     assert_seed_published(browser, live_server.url, likes=True)
