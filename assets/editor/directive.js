@@ -57,8 +57,8 @@ export function serverRenderedView(render, className, sourceOf) {
   };
 }
 
-export const Directive = Node.create({
-  name: "directive",
+/** What the blocks shown by the server share: one unit to select, drag and delete. */
+export const SERVER_RENDERED_BLOCK = {
   group: "block",
   atom: true,
   draggable: true,
@@ -67,6 +67,11 @@ export const Directive = Node.create({
   addOptions() {
     return { render: null };
   },
+};
+
+export const Directive = Node.create({
+  name: "directive",
+  ...SERVER_RENDERED_BLOCK,
 
   addAttributes() {
     return {

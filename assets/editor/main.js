@@ -117,9 +117,10 @@ function mount() {
       // Word, Google Docs, LibreOffice, web pages: through the server's sanitiser, as Markdown.
       event.preventDefault();
       const plain = data.getData("text/plain");
-      json(form.dataset.pasteUrl, { html, whole: true }).then((answer) => {
-        const title = document.getElementById("title");
-        if (answer.title && title && !title.value.trim()) {
+      const title = document.getElementById("title");
+      const untitled = Boolean(title && !title.value.trim());
+      json(form.dataset.pasteUrl, { html, whole: true, take_title: untitled }).then((answer) => {
+        if (answer.title && untitled) {
           title.value = answer.title;
           title.dispatchEvent(new Event("input", { bubbles: true }));
         }
@@ -180,6 +181,12 @@ function mount() {
 
   const links = setUpLinkDialog(editor, form.dataset.linkSearchUrl);
   setUpEventDialog(csrf);
+  editor.view.dom.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+      event.preventDefault();
+      links.open();  // Ctrl/Cmd+K, as the toolbar's title says
+    }
+  });
 
   function toggleSource() {
     sourceMode = !sourceMode;

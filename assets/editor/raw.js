@@ -3,18 +3,11 @@
    addresses and single tildes stay text, as the server (CommonMark with ~~strikethrough~~, no
    linkify) publishes them. */
 import { Extension, Node } from "@tiptap/core";
-import { serverRenderedView } from "./directive.js";
+import { SERVER_RENDERED_BLOCK, serverRenderedView } from "./directive.js";
 
 export const RawMarkdown = Node.create({
   name: "rawMarkdown",
-  group: "block",
-  atom: true,
-  draggable: true,
-  selectable: true,
-
-  addOptions() {
-    return { render: null };
-  },
+  ...SERVER_RENDERED_BLOCK,
 
   addAttributes() {
     return { source: { default: "" } };
@@ -82,32 +75,28 @@ export const FootnoteReference = Node.create({
   renderMarkdown: (node) => "[^" + node.attrs.label + "]",
 });
 
-/** A link written as a bare address (GitHub Markdown's autolink) stays text, as on the page.
-    Only the first handler of an inline token runs, so this one also makes the real links. */
-export const BareAddresses = Extension.create({
-  name: "bareAddresses",
-  priority: 1100, // before the Link extension's handler
-  markdownTokenName: "link",
-  parseMarkdown: (token, helpers) => {
-    const raw = token.raw || "";
-    if (!raw.startsWith("[") && !raw.startsWith("<")) { return helpers.createTextNode(raw); }
-    return helpers.applyMark("link", helpers.parseInline(token.tokens || []),
-      { href: token.href, title: token.title || null });
-  },
-});
+/** Handles an inline token GitHub's Markdown reads more loosely than the server does: where
+    ``isLoose(raw)``, its text is kept as typed; else ``mark`` applies as usual. Only the first
+    handler of an inline token runs, so this one also makes the real marks. */
+function asOnThePage(name, tokenName, isLoose, mark) {
+  return Extension.create({
+    name,
+    priority: 1100, // before the mark extension's own handler
+    markdownTokenName: tokenName,
+    parseMarkdown: (token, helpers) => {
+      const raw = token.raw || "";
+      if (isLoose(raw)) { return helpers.createTextNode(raw); }
+      return helpers.applyMark(mark, helpers.parseInline(token.tokens || []),
+        mark === "link" ? { href: token.href, title: token.title || null } : undefined);
+    },
+  });
+}
 
-/** ``~text~`` (one tilde) is strikethrough to GitHub's Markdown but plain text on the page; only
-    ``~~text~~`` strikes through. (The first handler of an inline token is the only one run.) */
-export const SingleTildes = Extension.create({
-  name: "singleTildes",
-  priority: 1100, // before the Strike extension's handler
-  markdownTokenName: "del",
-  parseMarkdown: (token, helpers) => {
-    const raw = token.raw || "";
-    if (!raw.startsWith("~~")) { return helpers.createTextNode(raw); }
-    return helpers.applyMark("strike", helpers.parseInline(token.tokens || []));
-  },
-});
+/** A bare address (GitHub's autolink) stays text: the server does not linkify. */
+export const BareAddresses = asOnThePage("bareAddresses", "link", (raw) => !/^[[<]/.test(raw), "link");
+
+/** ``~text~`` (one tilde) stays text: only ``~~text~~`` strikes through on the page. */
+export const SingleTildes = asOnThePage("singleTildes", "del", (raw) => !raw.startsWith("~~"), "strike");
 
 export const KeptAsWritten = [
   keepAsWritten("table"),

@@ -228,13 +228,14 @@ def _embeds_as_cards(root, by: User) -> None:
         last = (marker, [snapshot.key])
 
 
-def paste_to_markdown(html: str, *, by: User) -> PastedWriteUp:
-    """A pasted write-up as Markdown, its photos and social posts stored (flushed) for ``by``."""
+def paste_to_markdown(html: str, *, by: User, take_title: bool = False) -> PastedWriteUp:
+    """A pasted write-up as Markdown, its photos and social posts stored (flushed) for ``by``;
+    with ``take_title`` (the post has none yet) its title is taken out of the text."""
     try:
         root = lxml.html.fragment_fromstring(_fragment(html), create_parent="div")
     except (ValueError, lxml.etree.ParserError):
         return PastedWriteUp(html_to_markdown(html), "")
-    title = _take_title(root)
+    title = _take_title(root) if take_title else ""
     _embeds_as_cards(root, by)
     _photos_as_directives(root, by)
     _quotes_as_blockquotes(root)

@@ -261,12 +261,13 @@ def live_preview():
 @bp.post("/paste")
 def paste():
     """Pasted rich text (HTML) as clean Markdown; photos and social posts it carries are stored
-    (``"whole": true``, from the rich-text editor) and its title offered for an untitled post."""
+    (``"whole": true``, from the rich-text editor) and, with ``"take_title": true`` (an untitled
+    post), its title taken out of the text."""
     data = _json()
     html = str(data.get("html") or "")
     if not data.get("whole"):
         return jsonify(markdown=html_to_markdown(html), title="")
-    pasted = paste_to_markdown(html, by=current_user)
+    pasted = paste_to_markdown(html, by=current_user, take_title=bool(data.get("take_title")))
     db.session.commit()
     return jsonify(markdown=pasted.markdown, title=pasted.title)
 

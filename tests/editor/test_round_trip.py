@@ -56,26 +56,21 @@ AWKWARD = ["2 * 3", "snake_case", "[brackets]", "a # b", "50%", "R&D", "x < y", 
            "C:\\path", "1. not a list", "#hashtag", "@handle", "~tilde~", "back`tick"]
 
 
+# (cumulative chance, how a word is written): the rest are plain words.
+INLINE_FORMS = [
+    (0.12, lambda w, rng: f"*{w}*"), (0.2, lambda w, rng: f"**{w}**"), (0.25, lambda w, rng: f"`{w}`"),
+    (0.3, lambda w, rng: f"[{w}](https://example.org/{rng.randint(1, 99)})"),
+    (0.34, lambda w, rng: f"[{w}](/posts/some-post)"), (0.37, lambda w, rng: f"~~{w}~~"),
+    (0.45, lambda w, rng: rng.choice(AWKWARD)),
+]
+
+
 def inline(rng: random.Random) -> str:
     parts = []
     for _ in range(rng.randint(3, 12)):
-        word = rng.choice(WORDS)
-        form = rng.random()
-        if form < 0.12:
-            word = f"*{word}*"
-        elif form < 0.2:
-            word = f"**{word}**"
-        elif form < 0.25:
-            word = f"`{word}`"
-        elif form < 0.3:
-            word = f"[{word}](https://example.org/{rng.randint(1, 99)})"
-        elif form < 0.34:
-            word = f"[{word}](/posts/some-post)"
-        elif form < 0.37:
-            word = f"~~{word}~~"
-        elif form < 0.45:
-            word = rng.choice(AWKWARD)
-        parts.append(word)
+        word, chance = rng.choice(WORDS), rng.random()
+        form = next((write for limit, write in INLINE_FORMS if chance < limit), None)
+        parts.append(form(word, rng) if form else word)
     return " ".join(parts)
 
 

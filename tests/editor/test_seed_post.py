@@ -50,6 +50,23 @@ class Author:
         drop_files(self.page, files)
         self.steps.append(f"drag {what}")
 
+    def paste_html(self, html: str, text: str, what: str) -> None:
+        paste(self.page, html, text)
+        self.steps.append(f"paste {what}")
+
+    def link_new_event_and_publish(self) -> None:
+        """The workshop as a new event from "Linked event", then Publish: six actions."""
+        page = self.page
+        self.click(page.get_by_role("button", name="New event…"), "New event…")
+        dialog = page.get_by_role("dialog", name="New event")
+        self.fill(dialog.get_by_label("Name of the event"), seed.EVENT_TITLE, "the event's title")
+        self.fill(dialog.get_by_label("Day"), seed.EVENT_DAY, "the event's day")
+        self.fill(dialog.get_by_label("Venue"), seed.EVENT_VENUE, "the venue")
+        self.click(dialog.get_by_role("button", name="Create and link"), "Create and link")
+        dialog.wait_for(state="hidden")
+        self.click(page.get_by_role("button", name="Publish"), "Publish")
+        page.get_by_text("Published.").wait_for()
+
 
 def quote(author: Author, page, embed: str, what: str, likes: str | None = None) -> None:
     author.paste(embed, f"X embed code of {what}")
@@ -129,16 +146,7 @@ def test_seed_post_is_written_and_published_in_at_most_45_actions(live_server, p
     author.fill(cards.nth(1).get_by_label("Alt text (required to publish)"), seed.TEAM_ALT, "alt text 2")
     author.fill(cards.nth(1).get_by_label("Caption"), seed.TEAM_CAPTION, "caption 2")
 
-    author.click(page.get_by_role("button", name="New event…"), "New event…")
-    event_dialog = page.get_by_role("dialog", name="New event")
-    author.fill(event_dialog.get_by_label("Name of the event"), seed.EVENT_TITLE, "the event's title")
-    author.fill(event_dialog.get_by_label("Day"), seed.EVENT_DAY, "the event's day")
-    author.fill(event_dialog.get_by_label("Venue"), seed.EVENT_VENUE, "the venue")
-    author.click(event_dialog.get_by_role("button", name="Create and link"), "Create and link")
-    event_dialog.wait_for(state="hidden")
-
-    author.click(page.get_by_role("button", name="Publish"), "Publish")
-    page.get_by_text("Published.").wait_for()
+    author.link_new_event_and_publish()
     print(f"\nseed post: {len(author.steps)} actions")
     # Publishing opened the editor again on the finished seed post, cards, photos and all.
     page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
@@ -185,20 +193,11 @@ def test_seed_post_pasted_from_word_is_published_complete_in_at_most_15_actions(
     page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
     author.click(page.locator(BODY), "into the body")
     html = word_html([photo(1200, 900, color=(200, 120, 90)), photo(1600, 900, color=(90, 120, 200))])
-    paste(page, html, "plain text Word also offers")
-    author.steps.append("paste the write-up from Word")
+    author.paste_html(html, "plain text Word also offers", "the write-up from Word")
     page.wait_for_function("() => document.querySelector('#body').value.includes('[[photo:')")
     assert page.get_by_label("Title").input_value() == seed.TITLE  # taken from Word's Title style
 
-    author.click(page.get_by_role("button", name="New event…"), "New event…")
-    event_dialog = page.get_by_role("dialog", name="New event")
-    author.fill(event_dialog.get_by_label("Name of the event"), seed.EVENT_TITLE, "the event's title")
-    author.fill(event_dialog.get_by_label("Day"), seed.EVENT_DAY, "the event's day")
-    author.fill(event_dialog.get_by_label("Venue"), seed.EVENT_VENUE, "the venue")
-    author.click(event_dialog.get_by_role("button", name="Create and link"), "Create and link")
-    event_dialog.wait_for(state="hidden")
-    author.click(page.get_by_role("button", name="Publish"), "Publish")
-    page.get_by_text("Published.").wait_for()
+    author.link_new_event_and_publish()
     print(f"\nseed post from Word: {len(author.steps)} actions")
     assert len(author.steps) <= 15, "\n".join(author.steps)
     assert_seed_published(browser, live_server.url, likes=False)

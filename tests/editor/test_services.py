@@ -78,7 +78,9 @@ def test_pasted_write_up_becomes_title_cards_photos_and_a_pull_quote(appctx):
             + picture_html("Two researchers", "An obligatory <i>selfie</i>")
             + '<p class=MsoNormal><img src="file:///C:/Users/me/clip_image002.jpg" alt="on my disk"></p>'
             + "<!--EndFragment-->")
-    pasted = paste_to_markdown(html, by=author)
+    kept = paste_to_markdown(html, by=author)  # for a post with a title, the pasted one stays in the text
+    assert kept.title == "" and kept.markdown.startswith(seed.TITLE + "\n\nThe *onlinePROTECT* team.")
+    pasted = paste_to_markdown(html, by=author, take_title=True)
     assert pasted.title == seed.TITLE
     blocks = pasted.markdown.split("\n\n")
     assert blocks[0] == "The *onlinePROTECT* team."
@@ -97,6 +99,7 @@ def test_pasted_write_up_becomes_title_cards_photos_and_a_pull_quote(appctx):
     again = paste_to_markdown("<p>Again:</p>" + seed.QUESTION + seed.ELLIOTT_REPLY_1, by=author)
     assert f"[[social:{question},{first}]]" in again.markdown
     assert count(SocialPost) == 4
+    assert count(Photo) == 2  # one per paste: the photo is not deduplicated
 
 
 def test_a_contributor_pasting_embed_code_gets_the_words_not_a_card(appctx):
