@@ -220,6 +220,12 @@ function mount() {
     undo: run((c) => c.undo()),
     redo: run((c) => c.redo()),
     link: () => links.open(),
+    eventcard: () => {
+      // The card of the post's "Linked event" (choose or create it there first).
+      const linked = document.getElementById("event_id");
+      if (!linked || !linked.value) { if (linked) { linked.focus(); } return; }
+      insertBlockAfterSelection(editor, "[[event:" + linked.value + "]]");
+    },
   };
   // Shown in either mode: they change the page, not the text.
   const pageActions = {
