@@ -22,7 +22,7 @@ def test_author_writes_and_publishes_a_post_a_reader_then_reads(live_server, pag
     page.get_by_role("button", name="Pull quote").click()
     page.keyboard.type("A. Speaker")
     assert page.locator("textarea#body").input_value() == \
-        "A day with *netGUARD* and **partners**.\n\n> Hope matters.\n>\n> — A. Speaker\n\n"
+        "A day with *netGUARD* and **partners**.\n\n> Hope matters.\n>\n> — A. Speaker\n"
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("Published.").wait_for()
 
