@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test bench migrate demo clean screenshots
+.PHONY: setup run test bench migrate demo clean screenshots assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: $(VENV)/.dev-installed node_modules/.installed
 ## screenshots: PNGs of the demo write-up, home, events and editor at 1280 and 390 px, light and dark, in screenshots/
 screenshots: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/python -m pytest -q -k screenshots tests/posts/test_reading_page.py
+
+## assets: rebuild the rich-text editor's bundle (static/js/rich-editor.js, committed) from assets/editor/
+assets: node_modules/.installed
+	npm run --silent build
 
 ## bench: the measurement scripts in bench/ (never part of test)
 bench: $(VENV)/.dev-installed

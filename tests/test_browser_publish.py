@@ -16,9 +16,13 @@ def test_author_writes_and_publishes_a_post_a_reader_then_reads(live_server, pag
     page.get_by_role("link", name="Write a new post").click()
 
     page.get_by_label("Title").fill("“Internet-based Harm” – a workshop")
-    page.get_by_label("Body (Markdown)").fill(
+    page.get_by_role("textbox", name="Body", exact=True).click()
+    # Markdown shortcuts while typing, then the toolbar's pull quote around the last paragraph.
+    page.keyboard.type("A day with *netGUARD* and **partners**.\nHope matters.")
+    page.get_by_role("button", name="Pull quote").click()
+    page.keyboard.type("A. Speaker")
+    assert page.locator("textarea#body").input_value() == \
         "A day with *netGUARD* and **partners**.\n\n> Hope matters.\n>\n> — A. Speaker\n"
-    )
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("Published.").wait_for()
 

@@ -1,12 +1,14 @@
-"""Autosave: working copies that never flood the revision history or touch the live post."""
+"""The writing page's services: autosave (working copies that never flood the revision history or
+touch the live post), the link dialog's search, and events made from the post editor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from blog.accounts.models import User
+from blog.accounts.models import Role, User
 from blog.core.time import utcnow
 from blog.editor.models import WorkingCopy
+from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.posts.models import Post, PostRevision
 from blog.posts.services import MAX_TITLE_LENGTH, post_latest_revision, require_edit
@@ -76,3 +78,73 @@ def discard_working_copy(post: Post, user: User) -> None:
     if copy is not None:
         db.session.delete(copy)
         db.session.flush()
+
+
+@dataclass
+class LinkTarget:
+    """A page of this site an author can link to: ``endpoint`` and ``slug`` make its path."""
+    kind: str  # "post", "event" or "tag"
+    label: str
+    endpoint: str
+    slug: str
+
+
+def link_targets(query: str, *, limit: int = 8) -> list[LinkTarget]:
+    """Posts (published or scheduled), events and tags whose name contains ``query``, best first:
+    names starting with it before the rest, newest posts and events first."""
+    from blog.events.models import Event  # events builds on posts: imported here, not at the top
+    from blog.posts.models import PostStatus, Tag
+
+    query = (query or "").strip()[:100]
+    if not query:
+        return []
+    pattern = f"%{query}%"
+    posts = db.session.execute(
+        db.select(Post).where(Post.title.ilike(pattern),
+                              Post.status.in_([PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value]))
+        .order_by(Post.published_at.desc()).limit(limit)).scalars()
+    events = db.session.execute(
+        db.select(Event).where(Event.title.ilike(pattern)).order_by(Event.id.desc()).limit(limit)).scalars()
+    tags = db.session.execute(db.select(Tag).where(Tag.name.ilike(pattern)).order_by(Tag.name).limit(limit)).scalars()
+    found = ([LinkTarget("post", p.title, "posts.post", p.slug) for p in posts]
+             + [LinkTarget("event", e.title, "events.event", e.slug) for e in events]
+             + [LinkTarget("tag", t.name, "posts.tag", t.slug) for t in tags])
+    lowered = query.lower()
+    found.sort(key=lambda target: not target.label.lower().startswith(lowered))  # stable: keeps kinds in order
+    return found[:limit]
+
+
+EVENT_PRECISIONS = ("day", "month", "tba")
+
+
+def create_event_for_post(*, title: str, precision: str, when: str, venue: str, city: str, by: User,
+                          timezone: str, today: date):
+    """The post editor's "New event" dialog: an event made in one step while writing about it.
+
+    ``when`` is ``YYYY-MM-DD`` for a day, ``YYYY-MM`` for a month, ignored when the date is to be
+    announced. An event on a day already past is recorded as held; one the author may publish is
+    published, so the write-up's readers can follow the link. :raise ValidationFailed: on bad input.
+    """
+    from blog.events import services as events  # the editor calls other features' services
+    from blog.events.models import EventStatus
+
+    if precision not in EVENT_PRECISIONS:
+        raise ValidationFailed("Choose a day, a month, or “to be announced”.", field="precision")
+    data = events.EventInput(title=title.strip(), precision=precision, timezone=timezone,
+                             venue_name=venue.strip(), city=city.strip())
+    try:
+        if precision == "day":
+            data.start_date = date.fromisoformat(when.strip())
+        elif precision == "month":
+            year, month = when.strip().split("-")[:2]
+            data.year, data.month = int(year), int(month)
+    except ValueError:
+        raise ValidationFailed("Give the date as on a calendar, e.g. 2014-11-20.", field="when") from None
+    if not data.title:
+        raise ValidationFailed("An event needs a title.", field="title")
+    if data.start_date is not None and data.start_date < today and by.can(Role.AUTHOR):
+        data.status = EventStatus.HELD.value
+    event = events.create_event(data, by=by)
+    if events.can_publish_event(event, by):
+        events.publish_event(event, by=by)
+    return event

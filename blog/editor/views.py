@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 from blog.accounts.models import Role
 from blog.accounts.services import list_users, require_role
 from blog.core.markdown import render_markdown
-from blog.core.time import isoformat_z, local_to_utc, to_local
+from blog.core.time import isoformat_z, local_to_utc, to_local, utcnow
 from blog.editor import services as editing
 from blog.editor.forms import PostForm, TagForm
-from blog.editor.paste import html_to_markdown
+from blog.editor.paste import html_to_markdown, paste_to_markdown
 from blog.errors import DomainError, EditConflict, NotAllowed, ValidationFailed
 from blog.extensions import db
 from blog.media import services as media
@@ -260,8 +260,44 @@ def live_preview():
 
 @bp.post("/paste")
 def paste():
-    """Pasted rich text (HTML) as clean Markdown."""
-    return jsonify(markdown=html_to_markdown(str(_json().get("html") or "")))
+    """Pasted rich text (HTML) as clean Markdown; photos and social posts it carries are stored
+    (``"whole": true``, from the rich-text editor) and, with ``"take_title": true`` (an untitled
+    post), its title taken out of the text."""
+    data = _json()
+    html = str(data.get("html") or "")
+    if not data.get("whole"):
+        return jsonify(markdown=html_to_markdown(html), title="")
+    pasted = paste_to_markdown(html, by=current_user, take_title=bool(data.get("take_title")))
+    db.session.commit()
+    return jsonify(markdown=pasted.markdown, title=pasted.title)
+
+
+@bp.get("/links")
+def link_search():
+    """The link dialog's search: this site's posts, events and tags, as site-relative paths (a link
+    that survives a change of SITE_URL; a post's old slugs redirect to its new one)."""
+    return jsonify(results=[
+        {"kind": target.kind, "label": target.label, "url": url_for(target.endpoint, slug=target.slug)}
+        for target in editing.link_targets(request.args.get("q", ""))
+    ])
+
+
+@bp.post("/events")
+def create_event():
+    """The "New event" dialog beside the post's "Linked event": JSON in, the new event out (201)."""
+    from blog.events.services import display_when
+
+    data = _json()
+    try:
+        event = editing.create_event_for_post(
+            title=str(data.get("title") or ""), precision=str(data.get("precision") or "day"),
+            when=str(data.get("when") or ""), venue=str(data.get("venue") or ""), city=str(data.get("city") or ""),
+            by=current_user, timezone=get_settings().timezone, today=to_local(utcnow(), get_settings().timezone).date())
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error=error.message, field=error.field), error.status_code
+    db.session.commit()
+    return jsonify(id=event.id, label=f"{event.title} ({display_when(event)})"), 201
 
 
 @bp.post("/posts/<int:post_id>/delete")

@@ -251,6 +251,35 @@ def create_snapshot(data: SnapshotInput, *, by: User) -> SocialPost:
     return post
 
 
+def existing_snapshot(platform: str, external_id: str, url: str) -> SocialPost | None:
+    """The snapshot already made of the same post (same platform and id, or same address), if any:
+    pasting a post quoted before reuses it rather than making a duplicate."""
+    conditions = []
+    if external_id:
+        conditions.append((SocialPost.platform == platform) & (SocialPost.external_id == external_id))
+    if url:
+        conditions.append(SocialPost.url == _clean_url(url))
+    if not conditions:
+        return None
+    return db.session.execute(db.select(SocialPost).where(or_(*conditions))
+                              .order_by(SocialPost.id).limit(1)).scalar_one_or_none()
+
+
+def snapshot_from_parsed(parsed, *, by: User, in_reply_to_key: str = "") -> SocialPost:
+    """The snapshot for a parsed embed (``blog.embeds.parsing.ParsedPost``): the existing one for the
+    same post, else a new one made from what the embed code says."""
+    found = existing_snapshot(parsed.platform, parsed.external_id, parsed.url)
+    if found is not None:
+        return found
+    return create_snapshot(SnapshotInput(
+        platform=parsed.platform, display_name=parsed.display_name,
+        handle=f"@{parsed.handle}" if parsed.handle else "", text=parsed.text, posted_at=parsed.posted_at,
+        posted_date_only=parsed.posted_date_only, url=parsed.url, external_id=parsed.external_id,
+        lang=parsed.lang, attachments=[a or "(no description)" for a in parsed.attachments],
+        in_reply_to_key=in_reply_to_key,
+    ), by=by)
+
+
 def update_snapshot(post: SocialPost, data: SnapshotInput, *, by: User, base_version: int | None = None,
                     reason: str = "save") -> SocialPost:
     """Save an edit; every post showing this snapshot (or a reply to it) is re-rendered.

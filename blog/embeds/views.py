@@ -168,7 +168,8 @@ def delete(post_id: int):
 
 @bp.post("/api/parse")
 def api_parse():
-    """``text`` (embed code or a post's URL) -> ``{"fields": {...}, "message": ...}`` for the dialog.
+    """``text`` (embed code or a post's URL) -> ``{"fields": {...}, "message": ...}`` for the dialog,
+    with ``existing`` (its key) when the post was quoted before, so the editor reuses that snapshot.
 
     Answers 400 with ``{"error": ...}`` when the text is neither.
     """
@@ -193,7 +194,10 @@ def api_parse():
     except ValidationFailed as error:
         return jsonify(error=error.message), 400
     fields = parsed_to_fields(parsed, _zone())
-    return jsonify(fields=fields, source=parsed.source, message=message)
+    known = services.existing_snapshot(parsed.platform, parsed.external_id, parsed.url)
+    existing = {"key": known.key, "in_reply_to_key": known.in_reply_to.key if known.in_reply_to else ""} \
+        if known is not None else None
+    return jsonify(fields=fields, source=parsed.source, message=message, existing=existing)
 
 
 @bp.post("/api/snapshots")

@@ -317,6 +317,7 @@ def save_event(event: Event, data: EventInput, *, by: User, base_sequence: int |
     _apply(event, data, by=by)
     _record(event, before, by=by, now=utcnow())
     db.session.flush()
+    _refresh_cards(event)
     return event
 
 
@@ -327,6 +328,7 @@ def set_status(event: Event, status: EventStatus | str, *, by: User) -> Event:
     event.status = EventStatus(status).value
     _record(event, before, by=by, now=utcnow())
     db.session.flush()
+    _refresh_cards(event)
     return event
 
 
@@ -339,6 +341,7 @@ def publish_event(event: Event, *, by: User, at: datetime | None = None) -> Even
         event.sequence += 1
         event.updated_at = utcnow()
     db.session.flush()
+    _refresh_cards(event)
     return event
 
 
@@ -349,6 +352,7 @@ def unpublish_event(event: Event, *, by: User) -> Event:
     event.sequence += 1
     event.updated_at = utcnow()
     db.session.flush()
+    _refresh_cards(event)
     return event
 
 
@@ -592,6 +596,28 @@ def event_url(event: Event, external: bool = True) -> str:
     if external:
         return absolute_url("events.event", slug=event.slug)
     return url_for("events.event", slug=event.slug)
+
+
+EVENT_DIRECTIVE = "event"
+
+
+def event_card_directive(key: str):
+    """HTML for ``[[event:ID]]``, a card in a post that leads to a published event ("watch this
+    space" while its date is not known); None (the text kept) for an unknown or unpublished one.
+    The event's id, not its slug, is the key: the card survives a renamed event."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    event = db.session.get(Event, int(key)) if key.isdigit() else None
+    if event is None or not event.is_published:
+        return None
+    return Markup(render_template("events/_card.html", event=event, line=display_line(event),
+                                  teaser=not Precision(event.precision).is_dated).strip())
+
+
+def _refresh_cards(event: Event) -> None:
+    """Posts showing the event's card are rendered again: the card follows the event as it firms up."""
+    posts.rerender_posts_using(EVENT_DIRECTIVE, str(event.id))
 
 
 def event_ics_url(event: Event, external: bool = True) -> str:

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.core.cache import cached_page
+from blog.core.markdown import register_directive
 from blog.core.time import to_local, utcnow
 from blog.errors import EditConflict, NotAllowed, ValidationFailed
 from blog.events import services
@@ -55,6 +56,7 @@ def _sitemap_entries():
 
 
 sitemap.register_source(_sitemap_entries)
+register_directive(services.EVENT_DIRECTIVE, services.event_card_directive)
 register_time_stamp(services.latest_event_moment)
 
 

@@ -1,6 +1,9 @@
 /* The post editor: toolbar and shortcuts, live preview, clean paste, autosave with a local
    backup, and photo uploads (toolbar, drag and drop, paste) with a progress bar each.
-   Plain JavaScript, no build step; without it the page is an ordinary working form. */
+   Plain JavaScript, no build step; without it the page is an ordinary working form.
+   It works on the Markdown <textarea id="body">. The rich-text editor (static/js/rich-editor.js,
+   built from assets/editor/) registers itself with BlogEditor.setSurface(): while it is shown,
+   toolbar actions and insertions go to it, and it writes the Markdown back into the textarea. */
 (function () {
   "use strict";
 
@@ -27,6 +30,7 @@
   var RETRY_MS = 5000;
 
   var pasteHandlers = [];
+  var surface = null;         // the rich-text editor, once it has registered
   var dirty = false;          // changes the server does not have yet
   var saving = false;
   var submitting = false;
@@ -128,7 +132,7 @@
       if (titleInput && entry.title) { titleInput.value = entry.title; }
       textarea.value = entry.body;
       box.remove();
-      changed();
+      textarea.dispatchEvent(new Event("input", { bubbles: true })); // the rich editor follows
     });
     discard.addEventListener("click", function () { dropBackup(); box.remove(); });
     box.append(note, kept, use, " ", discard);
@@ -236,12 +240,14 @@
   // --- editing the text -------------------------------------------------------------------
 
   function insertAtCursor(text) {
+    if (surface && surface.insertAtCursor(text)) { return; }
     textarea.focus();
     textarea.setRangeText(text, textarea.selectionStart, textarea.selectionEnd, "end");
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
   function insertBlock(text) {
+    if (surface && surface.insertBlock(text)) { return; }
     var before = textarea.value.slice(0, textarea.selectionStart);
     var prefix = before === "" || /\n\n$/.test(before) ? "" : (/\n$/.test(before) ? "\n" : "\n\n");
     insertAtCursor(prefix + text + "\n\n");
@@ -438,6 +444,14 @@
     });
   }
 
+  function runPasteHandlers(event) {
+    for (var i = 0; i < pasteHandlers.length; i += 1) {
+      try { pasteHandlers[i](event); } catch (e) { /* one feature's bug must not break pasting */ }
+      if (event.defaultPrevented) { return true; }
+    }
+    return false;
+  }
+
   function imageFiles(dataTransfer) {
     if (!dataTransfer || !dataTransfer.files) { return []; }
     return Array.prototype.filter.call(dataTransfer.files, function (f) {
@@ -451,17 +465,26 @@
     textarea: textarea,
     insertAtCursor: insertAtCursor,
     insertBlock: insertBlock,
+    insertDirective: function (kind, key, joins) {
+      return Boolean(surface && surface.insertDirective(kind, key, joins));
+    },
     onPaste: function (handler) { pasteHandlers.push(handler); },
-    uploadFiles: uploadFiles
+    runPasteHandlers: runPasteHandlers,
+    focus: function () { if (surface) { surface.focus(); } else { textarea.focus(); } },
+    imageFiles: imageFiles,
+    uploadFiles: uploadFiles,
+    setSurface: function (rich) { surface = rich; }
   };
 
   if (toolbar) {
     toolbar.hidden = false;
     toolbar.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-action]");
-      if (button && actions[button.dataset.action]) {
+      var name = button && button.dataset.action;
+      var action = name && ((surface && surface.actions(name)) || actions[name]);
+      if (action) {
         event.preventDefault();
-        actions[button.dataset.action]();
+        action();
       }
     });
   }
@@ -479,10 +502,7 @@
   });
 
   textarea.addEventListener("paste", function (event) {
-    for (var i = 0; i < pasteHandlers.length; i += 1) {
-      try { pasteHandlers[i](event); } catch (e) { /* one feature's bug must not break pasting */ }
-      if (event.defaultPrevented) { return; }
-    }
+    if (runPasteHandlers(event)) { return; }
     var data = event.clipboardData;
     if (!data) { return; }
     var files = imageFiles(data);

@@ -8,7 +8,11 @@
  *   endpoint. Registered through window.BlogEditor.onPaste when the editor script provides it,
  *   else as a paste listener of its own on the textarea.
  * - Cancelling the dialog after a paste puts the pasted text in the body, as a plain paste would.
- * - Saving creates the snapshot and inserts [[social:KEY]] at the cursor, as a paragraph of its own.
+ * - Pasting a post quoted before inserts its snapshot at once (no duplicate, no dialog to fill).
+ * - A pasted post that starts with "@handle" is offered as a reply to the latest quote by that handle
+ *   (usually the one pasted just before).
+ * - Saving creates the snapshot and inserts [[social:KEY]] at the cursor, as a paragraph of its own
+ *   (in the rich-text editor: a card after the paragraph holding the cursor).
  *   A reply saved right after a directive showing its parent (or a sibling reply) joins that
  *   directive: [[social:question,reply1,reply2]] shows the question once.
  * No inline script or style: the dialog's markup comes from a <template> rendered by the server.
@@ -67,6 +71,8 @@
         area.focus();
         area.setSelectionRange(selection.start, selection.end);
         replaceSelection(area, pending);
+      } else if (window.BlogEditor && window.BlogEditor.focus) {
+        window.BlogEditor.focus();
       } else if (area) {
         area.focus();
       }
@@ -120,10 +126,19 @@
         return;
       }
       say("", true);
+      if (result.data.existing && pending !== null) {
+        // Quoted before: insert that snapshot rather than make a duplicate.
+        parents[result.data.existing.key] = result.data.existing.in_reply_to_key;
+        pending = null;
+        dialog.close();
+        insert(result.data.existing.key, result.data.existing.in_reply_to_key);
+        return;
+      }
       Object.keys(result.data.fields).forEach(function (name) {
         var input = field(name);
         if (input && result.data.fields[name] !== null) { input.value = result.data.fields[name]; }
       });
+      suggestParent();
       say(result.data.message, false);
       var next = field("text").value ? field("posted_at") : field("text");
       next.focus();
@@ -161,6 +176,21 @@
     });
   }
 
+  function suggestParent() {
+    // A post that starts by mentioning someone answers them: offer the latest quote of theirs
+    // (usually the one pasted just before), which the author can still change.
+    var select = field("in_reply_to");
+    var mention = /^@([\w.\-]+(@[\w.\-]+)?)/.exec((field("text").value || "").trim());
+    if (!select || select.value || !mention) { return; }
+    var handle = "@" + mention[1].toLowerCase() + ":";
+    for (var i = select.options.length - 1; i > 0; i -= 1) {
+      if (select.options[i].textContent.toLowerCase().indexOf(handle) === 0) {
+        select.value = select.options[i].value;
+        return;
+      }
+    }
+  }
+
   function addReplyChoice(key, label) {
     [field("in_reply_to")].forEach(function (select) {
       if (!select) { return; }
@@ -177,6 +207,9 @@
   }
 
   function insert(key, parent) {
+    var editor = window.BlogEditor;
+    var joins = function (keys) { return joinsConversation(keys, parent); };
+    if (editor && editor.insertDirective && editor.insertDirective("social", key, joins)) { return; }
     var area = bodyArea();
     if (!area) { return; }
     var start = selection ? selection.start : area.value.length;

@@ -6,6 +6,7 @@ import pytest
 from blog.accounts.models import Role
 from tests.embeds import samples
 from tests.browsing import record_requests, sign_in
+from tests.editor.rich import BODY, markdown
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -30,13 +31,19 @@ def test_pasting_x_embed_code_fills_the_form_and_publishes_a_self_contained_card
     page.goto(live_server.url + "/editor/posts/new")
     page.get_by_label("Title").fill("Workshop voices")
     body = page.get_by_label("Body (Markdown)")
-    body.fill("The day in people's words:\n\n")
-    body.press("Control+End")
+    if with_editor_script:  # the rich-text editor, which keeps the Markdown in the textarea
+        target = BODY
+        page.locator(BODY).click()
+        page.keyboard.type("The day in people's words:")
+    else:
+        target = "textarea#body"
+        body.fill("The day in people's words:\n\n")
+        body.press("Control+End")
 
     assert page.evaluate("() => Boolean(window.BlogEditor)") is with_editor_script
     # One button to quote a post: the toolbar's, or the side panel's where there is no toolbar.
     assert page.get_by_role("button", name="Quote a social post").is_visible() is not with_editor_script
-    paste(page, "textarea#body", samples.X_EMBED)
+    paste(page, target, samples.X_EMBED)
 
     dialog = page.get_by_role("dialog", name="Quote a social post")
     dialog.wait_for()
@@ -54,7 +61,7 @@ def test_pasting_x_embed_code_fills_the_form_and_publishes_a_self_contained_card
     dialog.get_by_role("button", name="Save and insert").click()
     dialog.wait_for(state="hidden")
 
-    text = body.input_value()
+    text = markdown(page)
     assert re.fullmatch(r"The day in people's words:\n\n\[\[social:rosalind-phd-[a-z0-9]{4}\]\]\n", text), text
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("Published.").wait_for()
@@ -88,9 +95,8 @@ def test_a_conversation_built_in_the_dialog_shows_the_question_once(live_server,
     sign_in(page, live_server.url, "writer@example.org")
     page.goto(live_server.url + "/editor/posts/new")
     page.get_by_label("Title").fill("A question and its answers")
-    body = page.get_by_label("Body (Markdown)")
-    body.fill("Intro.")
-    body.press("Control+End")
+    page.locator(BODY).click()
+    page.keyboard.type("Intro.")
 
     def quote(name, handle, text, parent_label=None, via_event=False):
         if via_event:  # what the editor toolbar's button does
@@ -110,16 +116,16 @@ def test_a_conversation_built_in_the_dialog_shows_the_question_once(live_server,
 
     # A pasted post address opens the dialog; cancelling it gives the plain paste back.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-    paste(page, "textarea#body", "https://bsky.app/profile/netguard.example.org/post/3lk2abcdxyz2a")
+    paste(page, BODY, "https://bsky.app/profile/netguard.example.org/post/3lk2abcdxyz2a")
     dialog = page.get_by_role("dialog", name="Quote a social post")
     page.get_by_text("Paste the post's words and its time").wait_for()
     assert dialog.get_by_label("Platform").input_value() == "bluesky"
     assert dialog.get_by_label("Handle").input_value() == "@netguard.example.org"
     dialog.get_by_role("button", name="Cancel").click()
     dialog.wait_for(state="hidden")
-    assert body.input_value() == "Intro.https://bsky.app/profile/netguard.example.org/post/3lk2abcdxyz2a"
-    body.fill("Intro.")
-    body.press("Control+End")
+    assert markdown(page) == "Intro.https://bsky.app/profile/netguard.example.org/post/3lk2abcdxyz2a"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Intro.")
 
     quote("netGUARD", "@netguard_lab", "Do we need peer support circles? #netGUARD")
     quote("Dr Rosa Lind", "@rosalind_phd", "@netguard_lab Yes, with care.",
@@ -127,7 +133,7 @@ def test_a_conversation_built_in_the_dialog_shows_the_question_once(live_server,
     quote("Sam Okoro", "@samokoro", "@netguard_lab Only for some clients.",
           parent_label="@netguard_lab: Do we need peer support circles? #netGUARD")
     assert re.fullmatch(r"Intro\.\n\n\[\[social:netguard-lab-\w{4},rosalind-phd-\w{4},samokoro-\w{4}\]\]\n",
-                        body.input_value()), body.input_value()
+                        markdown(page)), markdown(page)
     page.get_by_role("button", name="Publish").click()
     page.get_by_text("Published.").wait_for()
 

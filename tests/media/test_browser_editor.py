@@ -10,46 +10,18 @@ from blog.accounts.models import Role
 from blog.extensions import db
 from blog.posts.models import Post
 from tests.browsing import sign_in
+from tests.editor.rich import BODY, drop_files, markdown, paste, settle
 from tests.factories import make_post, make_user
 from tests.media.images import photo
 
 pytestmark = pytest.mark.browser
 
 
-def settle(page):
-    """Let the editor finish talking to the server (autosave, preview) before the test's teardown
-    empties the database, then leave the page so no timer starts another request."""
-    status = page.locator("#save-status")
-    if status.count() and "Not saved yet" in (status.text_content() or ""):
-        page.locator("#save-status", has_text="Saved at").wait_for()
-    page.wait_for_load_state("networkidle")
-    page.goto("about:blank")
-
-
-def drop_files(page, selector, files):
-    """Drag files onto an element: the same events a person dropping files from the desktop fires."""
-    payload = [{"name": name, "type": kind, "data": base64.b64encode(data).decode()} for name, kind, data in files]
-    transfer = page.evaluate_handle("""(files) => {
-        const transfer = new DataTransfer();
-        for (const f of files) {
-            const bytes = Uint8Array.from(atob(f.data), c => c.charCodeAt(0));
-            transfer.items.add(new File([bytes], f.name, { type: f.type }));
-        }
-        return transfer;
-    }""", payload)
-    page.dispatch_event(selector, "dragenter", {"dataTransfer": transfer})
-    page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
-    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
-
-
-def paste_html(page, selector, html, text):
-    page.evaluate("""([selector, html, text]) => {
-        const target = document.querySelector(selector);
-        const data = new DataTransfer();
-        data.setData('text/html', html);
-        data.setData('text/plain', text);
-        target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-    }""", [selector, html, text])
+def replace_text(page, text):
+    """Select the whole body in the rich-text editor and type over it."""
+    page.locator(BODY).click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
 
 
 def test_write_the_write_up_with_two_dragged_photos_then_read_it(live_server, page, browser):
@@ -63,31 +35,31 @@ def test_write_the_write_up_with_two_dragged_photos_then_read_it(live_server, pa
     page.goto(live_server.url + "/editor/posts/new")
 
     page.get_by_label("Title").fill("“Safer Screens” – a workshop")
-    body = page.get_by_label("Body (Markdown)")
-    body.click()
+    page.locator(BODY).click()
     page.keyboard.type("On 12 March we held a workshop. ")
-    page.get_by_role("button", name="B bold").click()  # toolbar: bold placeholder, selected
+    page.get_by_role("button", name="Bold").click()  # toolbar: bold on for what comes next
     page.keyboard.type("Twenty-four")
-    page.keyboard.press("End")
+    page.get_by_role("button", name="Bold").click()  # and off again
     page.keyboard.type(" practitioners came. ")
     page.keyboard.press("Control+i")  # shortcut: italic
     page.keyboard.type("netGUARD")
-    page.keyboard.press("End")
+    page.keyboard.press("Control+i")
     page.keyboard.press("Enter")
-    page.keyboard.press("Enter")
-    paste_html(page, "#body",
-               '<h2 style="font-family:Calibri;color:#333">How the day ran</h2>'
-               '<p class="MsoNormal"><span style="font-weight:700">Morning:</span> research briefings.<o:p></o:p></p>'
-               '<ul><li>Case studies</li><li>Action plans</li></ul>',
-               "How the day ran\nMorning: research briefings.")
+    paste(page,
+          '<h2 style="font-family:Calibri;color:#333">How the day ran</h2>'
+          '<p class="MsoNormal"><span style="font-weight:700">Morning:</span> research briefings.<o:p></o:p></p>'
+          '<ul><li>Case studies</li><li>Action plans</li></ul>',
+          "How the day ran\nMorning: research briefings.")
     page.wait_for_function("() => document.querySelector('#body').value.includes('- Action plans')")
+    assert markdown(page).startswith("On 12 March we held a workshop. **Twenty-four** practitioners came. *netGUARD*")
     page.keyboard.press("Control+End")
 
-    drop_files(page, "#body", [("selfie.jpg", "image/jpeg", photo(1600, 1200, color=(200, 60, 60))),
+    drop_files(page, [("selfie.jpg", "image/jpeg", photo(1600, 1200, color=(200, 60, 60))),
                                ("team.png", "image/png", photo(1200, 800, fmt="PNG", color=(60, 60, 200)))])
     page.locator(".upload-done").nth(1).wait_for()
     assert page.locator(".upload-list progress").count() == 2
     page.wait_for_function("() => (document.querySelector('#body').value.match(/\\[\\[photo:/g) || []).length === 2")
+    page.locator(BODY + " .directive-photo figure.photo img").nth(1).wait_for()  # in the text, as on the page
     cards = page.locator(".photo-card")
     assert cards.count() == 2
     assert "selfie.jpg" in page.locator("#alt-warning").inner_text()
@@ -145,8 +117,7 @@ def test_text_typed_offline_survives_a_reload(live_server, page):
     sign_in(page, live_server.url, "offline@example.org")
     page.goto(f"{live_server.url}/editor/posts/{post_id}")
     page.on("dialog", lambda dialog: dialog.accept())  # the "leave with unsaved changes?" warning
-    body = page.get_by_label("Body (Markdown)")
-    body.click()
+    page.locator(BODY).click()
     page.keyboard.press("Control+End")
     page.keyboard.type(" Saved while online.")
     page.locator("#save-status", has_text="Saved at").wait_for()
@@ -159,8 +130,8 @@ def test_text_typed_offline_survives_a_reload(live_server, page):
     page.route("**/autosave", lambda route: route.abort())
     page.context.set_offline(False)
     page.reload()
-    assert page.get_by_label("Body (Markdown)").input_value() == \
-        "First line. Saved while online. Typed with the network down."
+    assert markdown(page) == "First line. Saved while online. Typed with the network down."
+    page.locator(BODY, has_text="Typed with the network down.").wait_for()  # the rich text shows it too
     page.locator("#save-status", has_text="not saved to the server yet").wait_for()
     with live_server.app.app_context():
         assert "network down" not in db.session.get(Post, post_id).body_markdown
@@ -188,11 +159,11 @@ def test_two_sessions_edit_one_post_and_the_second_save_gets_the_conflict_page(l
     sign_in(other, live_server.url, "second@example.org")
     other.goto(f"{live_server.url}/editor/posts/{post_id}")
 
-    page.get_by_label("Body (Markdown)").fill("Text from the first session.")
+    replace_text(page, "Text from the first session.")
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Saved.").wait_for()
 
-    other.get_by_label("Body (Markdown)").fill("Text from the second session.")
+    replace_text(other, "Text from the second session.")
     other.get_by_role("button", name="Save draft").click()
     other.get_by_role("heading", name="Someone else saved this post first").wait_for()
     assert other.get_by_label("Saved text").input_value() == "Text from the first session."
@@ -214,7 +185,7 @@ def test_gallery_button_pasted_photo_and_social_button_contract(live_server, pag
         post_id = post.id
     sign_in(page, live_server.url, "gallery@example.org")
     page.goto(f"{live_server.url}/editor/posts/{post_id}")
-    page.get_by_label("Body (Markdown)").click()
+    page.locator(BODY).click()
     page.keyboard.press("Control+End")
 
     with page.expect_file_chooser() as chooser:
@@ -233,7 +204,7 @@ def test_gallery_button_pasted_photo_and_social_button_contract(live_server, pag
         const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
         const transfer = new DataTransfer();
         transfer.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
-        document.querySelector('#body').dispatchEvent(
+        document.querySelector('.rich-body').dispatchEvent(
             new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
     }""", base64.b64encode(photo(400, 300, fmt="PNG")).decode())
     page.wait_for_function("() => /\\[\\[photo:[a-z0-9]+\\]\\]/.test(document.querySelector('#body').value)")
@@ -252,7 +223,8 @@ def test_gallery_button_pasted_photo_and_social_button_contract(live_server, pag
     }""")
     page.get_by_role("button", name="Social post").click()
     assert page.evaluate("() => window.socialEvents") == 1
-    paste_html(page, "#body", "<p><b>ignored</b></p>", "https://social.example/post/1")
+    paste(page, "<p><b>ignored</b></p>", "https://social.example/post/1")
     page.wait_for_function("() => document.querySelector('#body').value.includes('[[social:handled]]')")
-    assert "**ignored**" not in page.get_by_label("Body (Markdown)").input_value()
+    assert "**ignored**" not in markdown(page)
+    page.locator(BODY + " [data-directive='social:handled']").wait_for()  # a card node, not text
     settle(page)
