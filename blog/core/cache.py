@@ -46,7 +46,7 @@ def cached_page(stamp_function):
                 response.headers["Cache-Control"] = "private, no-store"
                 return response
             last_modified, version = stamp_function()
-            tag = etag_for(version, request.full_path)
+            tag = etag_for(version, current_app.config["SITE_URL"], request.full_path)
             if _not_modified(tag, last_modified):
                 return public_cache_headers(current_app.response_class(status=304), tag, last_modified)
             store = current_app.extensions["page_store"]
