@@ -170,7 +170,8 @@ def from_environment(environ=None) -> dict:
         "SECRET_KEY": secret_key,
         "SITE_URL": site_url,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server connection may have been dropped while pooled; a file database cannot be.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "MEDIA_ROOT": environ.get("MEDIA_ROOT") or str(instance / "media"),
         "MAIL_URL": environ.get("MAIL_URL") or "",
         "MAIL_FOLDER": environ.get("MAIL_FOLDER") or str(instance / "mail"),

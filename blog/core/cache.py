@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import wraps
 
 from flask import current_app, make_response, request, session
-from flask_login import current_user
+from flask.sessions import SecureCookieSessionInterface
 from flask_login.config import COOKIE_NAME
 
 from blog.core.pagestore import StoredPage, store_for
@@ -66,11 +66,14 @@ def cached_page(stamp_function):
 
 
 def is_personal_request() -> bool:
-    """Whether the answer may depend on who asks: a session or remember-me cookie, or a sign-in."""
+    """Whether the answer may depend on who asks: a session or remember-me cookie.
+
+    Signing in sets the session cookie, so without either cookie nobody is signed in
+    (and the session need not even be opened).
+    """
     cookies = request.cookies
     return (current_app.config["SESSION_COOKIE_NAME"] in cookies
-            or current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies
-            or current_user.is_authenticated)
+            or current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies)
 
 
 def _response_for(page: StoredPage):
@@ -107,10 +110,21 @@ def sets_cookie(response) -> bool:
     return "Set-Cookie" in response.headers or session.modified
 
 
+class ReaderSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus the signing machinery for requests without a
+    session cookie (every reader's): their session is empty, so nothing needs verifying."""
+
+    def open_session(self, app, request):
+        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def register_cache_defaults(app) -> None:
     """Open the page store. Responses that did not choose a caching policy are never stored (forms,
     the editor), and no response that sets a cookie is ever public: a shared cache would hand that
     cookie to everyone."""
+    app.session_interface = ReaderSessionInterface()
     app.extensions["page_store"] = store_for(app.config["CACHE_URL"], instance_path=app.instance_path,
                                              prefix=app.config["CACHE_KEY_PREFIX"])
 

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,15 +138,51 @@ class NoStore:
         pass
 
 
+class RecentPages:
+    """The most recently served pages kept in this process in front of the shared store.
+
+    Safe because a stored page never changes under its key (a change makes a new
+    version, hence new keys); it only saves the shared store's read on the busiest pages.
+    """
+
+    def __init__(self, store, size: int = 256):
+        self.store = store
+        self.size = size
+        self.pages: OrderedDict[tuple[str, str], StoredPage] = OrderedDict()
+
+    def get(self, version: str, key: str) -> StoredPage | None:
+        page = self.pages.get((version, key))
+        if page is not None:
+            self.pages.move_to_end((version, key))
+            return page
+        page = self.store.get(version, key)
+        if page is not None:
+            self._remember(version, key, page)
+        return page
+
+    def set(self, version: str, key: str, page: StoredPage) -> None:
+        self.store.set(version, key, page)
+        self._remember(version, key, page)
+
+    def _remember(self, version: str, key: str, page: StoredPage) -> None:
+        self.pages[(version, key)] = page
+        while len(self.pages) > self.size:
+            self.pages.popitem(last=False)
+
+    def clear(self) -> None:
+        self.pages.clear()
+        self.store.clear()
+
+
 def store_for(cache_url: str, *, instance_path: str, prefix: str):
     """The store ``CACHE_URL`` names: empty for ``INSTANCE_PATH/page-cache``, ``file:///folder``,
     ``redis://host:6379/0`` or ``none``."""
     if cache_url in ("", "file:"):
-        return FileStore(Path(instance_path) / "page-cache")
+        return RecentPages(FileStore(Path(instance_path) / "page-cache"))
     if cache_url.startswith("file://"):
-        return FileStore(cache_url[len("file://"):])
+        return RecentPages(FileStore(cache_url[len("file://"):]))
     if cache_url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStore(cache_url, prefix)
+        return RecentPages(RedisStore(cache_url, prefix))
     if cache_url == "none":
         return NoStore()
     raise ValueError(f"CACHE_URL must be empty, file:///folder, redis://host:port/db or none, not {cache_url!r}")

@@ -116,11 +116,15 @@ def content_stamp(now: datetime | None = None) -> tuple[datetime, str]:
     return row.content_changed_at, row.content_version
 
 
+_VERSION_QUERY = db.select(SiteSettings.content_version, SiteSettings.content_changed_at,
+                           SiteSettings.next_change_at).where(SiteSettings.id == SETTINGS_ID)
+
+
 def _read_version():
-    return db.session.execute(
-        db.select(SiteSettings.content_version, SiteSettings.content_changed_at, SiteSettings.next_change_at)
-        .where(SiteSettings.id == SETTINGS_ID)
-    ).one_or_none()
+    """The committed version, read on a pooled connection of its own: this runs on every public
+    request, and skipping the ORM session's set-up and tear-down is a good part of a cache hit."""
+    with db.engine.connect() as connection:
+        return connection.execute(_VERSION_QUERY).one_or_none()
 
 
 @event.listens_for(Session, "before_flush")

@@ -122,7 +122,7 @@ def test_signed_in_and_flashed_requests_bypass_the_store_and_stored_pages_hold_n
         assert not any(secret in public.get_data(as_text=True) for secret in secrets), path
     with app.app_context():
         _, version = site.content_stamp()
-    stored_files = list((app.extensions["page_store"].root / version).iterdir())
+    stored_files = list((app.extensions["page_store"].store.root / version).iterdir())
     assert len(stored_files) == len(pages)
     for stored in stored_files:
         body = stored.read_bytes()
@@ -147,7 +147,7 @@ def test_preview_links_are_never_stored(client, appctx):
     db.session.commit()
     answer = client.get(f"/preview/{token}")
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "private, no-store"
-    store_root = client.application.extensions["page_store"].root
+    store_root = client.application.extensions["page_store"].store.root
     assert not any(b"Secret draft" in f.read_bytes() for f in store_root.rglob("*") if f.is_file())
 
 
@@ -282,7 +282,7 @@ def test_pages_can_live_in_redis(make_app):
             first = client.get("/")
             _, version = site.content_stamp()
             assert store.get(version, _key(first)) is not None
-            assert store.client.exists(f"{prefix}:page:{version}:{_key(first)}")
+            assert store.store.client.exists(f"{prefix}:page:{version}:{_key(first)}")
             assert client.get("/", headers={"Accept-Encoding": "gzip"}).headers["Content-Encoding"] == "gzip"
             assert client.get("/").data == first.data
     finally:
