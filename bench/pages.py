@@ -105,13 +105,13 @@ def count_queries(folder: Path, paths: list[str]) -> dict[str, tuple[int, int]]:
     return figures
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _get(port: int, path: str, headers=None) -> tuple[int, dict, bytes]:
+def get(port: int, path: str, headers=None) -> tuple[int, dict, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request("GET", path, headers=headers or {})
     response = connection.getresponse()
@@ -120,11 +120,11 @@ def _get(port: int, path: str, headers=None) -> tuple[int, dict, bytes]:
     return response.status, dict(response.headers), body
 
 
-def _wait_for(port: int, path: str) -> None:
+def wait_for(port: int, path: str) -> None:
     """Until every worker answers (workers load the app after the port opens)."""
     for _ in range(1200):
         try:
-            if all(_get(port, path)[0] == 200 for _ in range(WORKERS * 2)):
+            if all(get(port, path)[0] == 200 for _ in range(WORKERS * 2)):
                 return
         except OSError:
             time.sleep(0.1)
@@ -154,30 +154,30 @@ class Servers:
 
     def __init__(self, folder: Path, paths: list[str]):
         self.folder = folder
-        self.app, self.ceiling, self.proxy, self.static = (_free_port() for _ in range(4))
+        self.app, self.ceiling, self.proxy, self.static = (free_port() for _ in range(4))
         self.processes = [gunicorn("wsgi:app", self.app, {
             "BLOG_ENV": "production", "SECRET_KEY": "bench", "SITE_URL": f"http://127.0.0.1:{self.proxy}",
             "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "INSTANCE_PATH": str(folder / "instance"),
             "MEDIA_ROOT": str(folder / "media"), "RATELIMIT_ENABLED": "false", "PROXY_FIX": "true"})]
-        _wait_for(self.app, "/")
+        wait_for(self.app, "/")
         self.bodies = folder / "bodies"
         self.bodies.mkdir()
         self.names = {}
         for number, path in enumerate(paths):
-            status, _, body = _get(self.app, path)
+            status, _, body = get(self.app, path)
             if status != 200:
                 raise RuntimeError(f"{path}: {status}")
             self.names[path] = f"page{number}"
             (self.bodies / f"page{number}").write_bytes(body)
         self.processes.append(gunicorn("ceiling:app", self.ceiling, {
             "CEILING_BODIES": str(self.bodies), "PYTHONPATH": str(Path(__file__).parent)}))
-        _wait_for(self.ceiling, "/page0")
+        wait_for(self.ceiling, "/page0")
         static = (f"    server {{ listen 127.0.0.1:{self.static}; root {self.bodies}; access_log off;\n"
                   f"             location / {{ default_type text/html; }} }}\n")
         config = nginx.write_config(folder / "nginx", listen=self.proxy, app=f"127.0.0.1:{self.app}",
                                     media_root=str(folder / "media"), access_log=False, extra=static)
         self.processes.append(nginx.start(config))
-        _wait_for(self.proxy, "/")
+        wait_for(self.proxy, "/")
 
     def stop(self) -> None:
         for process in self.processes:
@@ -195,11 +195,11 @@ def measure(folder: Path, paths: list[str], seconds: int) -> dict:
             figures[path] = {"app": wrk(servers.app, path, seconds),
                              "ceiling": wrk(servers.ceiling, f"/{name}", seconds)}
         home = paths[0]
-        etag = _get(servers.app, home)[1]["ETag"]
+        etag = get(servers.app, home)[1]["ETag"]
         figures["304"] = {"app": wrk(servers.app, home, seconds, {"If-None-Match": etag}),
                           "ceiling": wrk(servers.ceiling, "/empty-304", seconds)}
         for path in paths[:2]:
-            _get(servers.proxy, path)
+            get(servers.proxy, path)
             figures[f"nginx {path}"] = {"app": wrk(servers.proxy, path, seconds),
                                         "ceiling": wrk(servers.static, f"/{servers.names[path]}", seconds)}
     finally:
