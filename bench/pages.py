@@ -131,6 +131,13 @@ def wait_for(port: int, path: str) -> None:
     raise RuntimeError(f"nothing answers on port {port}")
 
 
+def production_environment(folder: Path, proxy_port: int) -> dict:
+    """The blog in production mode on the site in ``folder``, behind nginx on ``proxy_port``."""
+    return {"BLOG_ENV": "production", "SECRET_KEY": "bench", "SITE_URL": f"http://127.0.0.1:{proxy_port}",
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "INSTANCE_PATH": str(folder / "instance"),
+            "MEDIA_ROOT": str(folder / "media"), "RATELIMIT_ENABLED": "false", "PROXY_FIX": "true"}
+
+
 def gunicorn(app: str, port: int, environment: dict) -> subprocess.Popen:
     return subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
                              "--log-level", "warning", app], env={**os.environ, **environment},
@@ -155,10 +162,7 @@ class Servers:
     def __init__(self, folder: Path, paths: list[str]):
         self.folder = folder
         self.app, self.ceiling, self.proxy, self.static = (free_port() for _ in range(4))
-        self.processes = [gunicorn("wsgi:app", self.app, {
-            "BLOG_ENV": "production", "SECRET_KEY": "bench", "SITE_URL": f"http://127.0.0.1:{self.proxy}",
-            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "INSTANCE_PATH": str(folder / "instance"),
-            "MEDIA_ROOT": str(folder / "media"), "RATELIMIT_ENABLED": "false", "PROXY_FIX": "true"})]
+        self.processes = [gunicorn("wsgi:app", self.app, production_environment(folder, self.proxy))]
         wait_for(self.app, "/")
         self.bodies = folder / "bodies"
         self.bodies.mkdir()
@@ -212,7 +216,8 @@ def _verdict(ratio: float, goal: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5,000 posts and 500 events, 2 s per figure")
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--large", type=int, default=None)
@@ -254,8 +259,9 @@ def main() -> None:
     print()
     for label, figures in (("small", small), ("large", big)):
         f = figures["304"]
+        ratio = f["app"] / f["ceiling"]
         print(f"{label}: 304 for the write-up {f['app']:.0f}/s vs an empty 304 {f['ceiling']:.0f}/s: "
-              f"{f['app'] / f['ceiling']:.2f}x (goal {GOALS['304']}x: {_verdict(f['app'] / f['ceiling'], GOALS['304'])})")
+              f"{ratio:.2f}x (goal {GOALS['304']}x: {_verdict(ratio, GOALS['304'])})")
         for path in (small_paths if label == "small" else large_paths)[:2]:
             f = figures[f"nginx {path}"]
             print(f"{label}: behind nginx {path} {f['app']:.0f}/s vs the same bytes as a static file "

@@ -22,7 +22,8 @@ import threading
 import time
 from pathlib import Path
 
-from pages import PAGES, WRK, build_site, free_port, get, gunicorn, wait_for  # bench/pages.py
+from pages import (PAGES, WRK, build_site, free_port, get, gunicorn,  # bench/pages.py
+                   production_environment, wait_for)
 from sites import make_app  # bench/sites.py
 
 from blog.demo import WRITEUP_SLUG
@@ -83,7 +84,8 @@ class Editor(threading.Thread):
             while not self.stopping.wait(self.every):
                 post = db.session.execute(db.select(Post).where(Post.slug == WRITEUP_SLUG)).scalar_one()
                 editor = db.session.execute(db.select(User).where(User.role == "admin")).scalars().first()
-                data = posts.PostInput(title=post.title, body_markdown=post.body_markdown + f"\n\nSoak {self.saves}.",
+                body = post.body_markdown + f"\n\nSoak {self.saves}."
+                data = posts.PostInput(title=post.title, body_markdown=body,
                                        tag_names=[t.name for t in post.tags],
                                        author_ids=[a.id for a in post.authors])
                 posts.save_post(post, data, by=editor, base_version=post.version)
@@ -94,7 +96,8 @@ class Editor(threading.Thread):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--save-every", type=float, default=3)
     args = parser.parse_args()
@@ -102,12 +105,10 @@ def main() -> None:
         folder = Path(tmp)
         oldest_year = build_site(folder, 1000, 100)
         app_port, proxy_port = free_port(), free_port()
-        master = gunicorn("wsgi:app", app_port, {
-            "BLOG_ENV": "production", "SECRET_KEY": "soak", "SITE_URL": f"http://127.0.0.1:{proxy_port}",
-            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "INSTANCE_PATH": str(folder / "instance"),
-            "MEDIA_ROOT": str(folder / "media"), "RATELIMIT_ENABLED": "false", "PROXY_FIX": "true"})
-        proxy = nginx.start(nginx.write_config(folder / "nginx", listen=proxy_port, app=f"127.0.0.1:{app_port}",
-                                               media_root=str(folder / "media"), access_log=False))
+        master = gunicorn("wsgi:app", app_port, production_environment(folder, proxy_port))
+        config = nginx.write_config(folder / "nginx", listen=proxy_port, app=f"127.0.0.1:{app_port}",
+                                    media_root=str(folder / "media"), access_log=False)
+        proxy = nginx.start(config)
         editor = Editor(folder, args.save_every)
         try:
             wait_for(app_port, "/")

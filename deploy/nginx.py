@@ -43,8 +43,9 @@ def render_site(*, listen: str, app: str, media_root: str, cache_dir: str, serve
                 root: str = str(PROJECT_ROOT)) -> str:
     """The shipped template with its placeholders filled in (what ``envsubst`` does in production)."""
     text = TEMPLATE.read_text()
-    for name, value in {"BLOG_LISTEN": listen, "BLOG_SERVER_NAME": server_name, "BLOG_APP": app,
-                        "BLOG_ROOT": root, "BLOG_MEDIA_ROOT": media_root, "BLOG_CACHE_DIR": cache_dir}.items():
+    values = {"BLOG_LISTEN": listen, "BLOG_SERVER_NAME": server_name, "BLOG_APP": app, "BLOG_ROOT": root,
+              "BLOG_MEDIA_ROOT": media_root, "BLOG_CACHE_DIR": cache_dir}
+    for name, value in values.items():
         text = text.replace("${" + name + "}", value)
     return text
 
@@ -54,8 +55,9 @@ def write_config(folder: Path, *, listen: int, app: str, media_root: str, access
     """A complete nginx.conf in ``folder`` for a non-root nginx on ``127.0.0.1:listen``; ``extra``
     is added inside ``http { }`` (the benchmark adds a static-file server there)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "blog.conf").write_text(render_site(listen=f"127.0.0.1:{listen}", app=app, media_root=media_root,
-                                                  cache_dir=str(folder / "cache")))
+    site = render_site(listen=f"127.0.0.1:{listen}", app=app, media_root=media_root,
+                       cache_dir=str(folder / "cache"))
+    (folder / "blog.conf").write_text(site)
     config = folder / "nginx.conf"
     # Started by root, nginx's workers would run as "nobody" and could not read a private temp folder.
     user = "user root;\n" if os.geteuid() == 0 else ""

@@ -115,9 +115,19 @@ def _get(base: str, path: str, headers=None, method="GET", body=None):
     return response.status, response.headers, data
 
 
-def _app_saw(access_log: Path, line: str) -> int:
-    time.sleep(0.2)  # gunicorn writes its access log after answering
-    return access_log.read_text().splitlines().count(line)
+# nginx answered from its cache: fresh, or stale while one request refreshes it (the test's
+# max-age is one second, and a busy machine can take longer than that between two requests).
+FROM_CACHE = {"HIT", "UPDATING", "STALE", "REVALIDATED"}
+
+
+def _app_saw(access_log: Path, line: str, *, at_least: int = 0) -> int:
+    """How often gunicorn logged ``line``; waits (up to 30 s) until that is ``at_least``."""
+    for _ in range(300):
+        time.sleep(0.1)  # gunicorn writes its access log after answering
+        seen = access_log.read_text().splitlines().count(line)
+        if seen >= at_least:
+            return seen
+    return seen
 
 
 def test_public_pages_are_cached_then_revalidated_with_a_304(proxy):
@@ -126,14 +136,13 @@ def test_public_pages_are_cached_then_revalidated_with_a_304(proxy):
     assert status == 200 and b"Public words." in body
     assert first["X-Cache-Status"] in ("MISS", "EXPIRED")
     status, second, again = _get(base, "/posts/proxied-write-up")
-    assert (status, second["X-Cache-Status"], again) == (200, "HIT", body)
-    assert _app_saw(access_log, "GET /posts/proxied-write-up 200") == 1
+    assert (status, again) == (200, body) and second["X-Cache-Status"] in FROM_CACHE
 
     time.sleep(1.5)  # past max-age: nginx must ask the app again, with the ETag it holds
     status, later, _ = _get(base, "/posts/proxied-write-up")
-    assert later["X-Cache-Status"] in ("STALE", "REVALIDATED", "UPDATING")
-    _get(base, "/posts/proxied-write-up")
-    assert _app_saw(access_log, "GET /posts/proxied-write-up 304") == 1
+    assert status == 200 and later["X-Cache-Status"] in FROM_CACHE
+    assert _app_saw(access_log, "GET /posts/proxied-write-up 304", at_least=1) >= 1
+    # The app rendered the page once: every later answer came from the cache or was a 304.
     assert _app_saw(access_log, "GET /posts/proxied-write-up 200") == 1
 
     # A reader's own conditional request is answered by nginx.
@@ -145,7 +154,7 @@ def test_each_coding_is_cached_apart_and_static_files_never_reach_the_app(proxy)
     base, access_log, _ = proxy
     _get(base, "/tags/workshops", headers={"Accept-Encoding": "gzip, deflate"})
     status, zipped, _ = _get(base, "/tags/workshops", headers={"Accept-Encoding": "deflate, gzip"})
-    assert zipped["Content-Encoding"] == "gzip" and zipped["X-Cache-Status"] == "HIT"
+    assert zipped["Content-Encoding"] == "gzip" and zipped["X-Cache-Status"] in FROM_CACHE
     status, plain, body = _get(base, "/tags/workshops")
     assert "Content-Encoding" not in plain and b"Proxied write-up" in body
     assert _get(base, "/static/css/site.css")[0] == 200
@@ -184,12 +193,12 @@ def test_preview_links_and_posts_always_reach_the_app(proxy):
         status, headers, body = _get(base, f"/preview/{token}")
         assert status == 200 and b"Secret draft" in body
         assert headers["X-Cache-Status"] == "MISS" and headers["Cache-Control"] == "private, no-store"
-    assert _app_saw(access_log, f"GET /preview/{token} 200") == 2
+    assert _app_saw(access_log, f"GET /preview/{token} 200", at_least=2) == 2
 
     _get(base, "/")  # cached now
-    assert _get(base, "/")[1]["X-Cache-Status"] == "HIT"
+    assert _get(base, "/")[1]["X-Cache-Status"] in FROM_CACHE
     for _ in range(2):
         status, headers, body = _get(base, "/", method="POST", body=b"x=1",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert status != 200 and headers.get("X-Cache-Status") not in ("HIT", "STALE")
-    assert _app_saw(access_log, "POST / 405") == 2
+    assert _app_saw(access_log, "POST / 405", at_least=2) == 2

@@ -185,4 +185,4 @@ def store_for(cache_url: str, *, instance_path: str, prefix: str):
         return RecentPages(RedisStore(cache_url, prefix))
     if cache_url == "none":
         return NoStore()
-    raise ValueError(f"CACHE_URL must be empty, file:///folder, redis://host:port/db or none, not {cache_url!r}")
+    raise ValueError(f"unknown CACHE_URL {cache_url!r}")  # blog.config explains the choices

@@ -77,7 +77,8 @@ def register_next_change(next_moment) -> None:
 
 def _next_scheduled_post(now: datetime) -> datetime | None:
     return db.session.execute(
-        db.select(func.min(Post.published_at)).where(Post.status.in_(VISIBLE_STATUSES), Post.published_at > now)
+        db.select(func.min(Post.published_at))
+        .where(Post.status.in_(VISIBLE_STATUSES), Post.published_at > now)
     ).scalar_one_or_none()
 
 
