@@ -132,16 +132,19 @@ def wait_for(port: int, path: str) -> None:
 
 
 def production_environment(folder: Path, proxy_port: int) -> dict:
-    """The blog in production mode on the site in ``folder``, behind nginx on ``proxy_port``."""
+    """The blog in production mode on the site in ``folder``, behind nginx on ``proxy_port``
+    (production wants shared rate-limit storage: Redis on 127.0.0.1:6379, though limits are off)."""
     return {"BLOG_ENV": "production", "SECRET_KEY": "bench", "SITE_URL": f"http://127.0.0.1:{proxy_port}",
             "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "INSTANCE_PATH": str(folder / "instance"),
-            "MEDIA_ROOT": str(folder / "media"), "RATELIMIT_ENABLED": "false", "PROXY_FIX": "true"}
+            "MEDIA_ROOT": str(folder / "media"), "RATELIMIT_ENABLED": "false", "PROXY_COUNT": "1",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": f"bench-{folder.name}"}
 
 
 def gunicorn(app: str, port: int, environment: dict) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-                             "--log-level", "warning", app], env={**os.environ, **environment},
-                            cwd=PROJECT_ROOT)
+    """``app`` under gunicorn with the shipped settings, access log off (as wrk would fill it)."""
+    return subprocess.Popen([str(BIN / "gunicorn"), "-c", str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py"),
+                             "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
+                             "--log-level", "warning", app], env={**os.environ, **environment}, cwd=PROJECT_ROOT)
 
 
 def wrk(port: int, path: str, seconds: int, headers=None) -> float:

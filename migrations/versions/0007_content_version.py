@@ -1,7 +1,7 @@
 """content version: a random token moved by every public change, and the next time-based change
 
-Revision ID: 0006_content_version
-Revises: 0005_newsletter
+Revision ID: 0007_content_version
+Revises: 0006_session_version
 """
 import secrets
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0006_content_version"
-down_revision = "0005_newsletter"
+revision = "0007_content_version"
+down_revision = "0006_session_version"
 branch_labels = None
 depends_on = None
 
