@@ -1,7 +1,7 @@
 """content version: a random token moved by every public change, and the next time-based change
 
-Revision ID: 0007_content_version
-Revises: 0006_session_version
+Revision ID: 0008_content_version
+Revises: 0007_newsletter_compliance
 """
 import secrets
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0007_content_version"
-down_revision = "0006_session_version"
+revision = "0008_content_version"
+down_revision = "0007_newsletter_compliance"
 branch_labels = None
 depends_on = None
 
