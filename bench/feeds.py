@@ -19,14 +19,10 @@ import argparse
 import statistics
 import tempfile
 import time
-import uuid
-from datetime import date, timedelta
 from pathlib import Path
 
-from sites import BATCH, BODY, add_published_posts, insert_returning_ids, make_app  # bench/sites.py
+from sites import add_events, add_published_posts, make_app  # bench/sites.py
 
-from blog.core.time import utcnow
-from blog.events.models import Event, event_tags
 from blog.extensions import db
 
 FEEDS = [
@@ -45,27 +41,7 @@ def build_site(folder: Path, posts: int, events: int) -> None:
     app = make_app(folder)
     with app.app_context():
         db.create_all()
-        tag = add_published_posts(posts)
-        now = utcnow()
-        today = now.date()
-        for start in range(0, events, BATCH):
-            rows = []
-            for n in range(start, min(events, start + BATCH)):
-                day = today + timedelta(days=n % 3000 - 1500)
-                rows.append({
-                    "uid": str(uuid.uuid4()), "title": f"Seminar {n}", "slug": f"seminar-{n}",
-                    "summary": "A seminar.", "description_markdown": "", "description_html": BODY,
-                    "timezone": "Europe/London", "precision": "day" if n % 4 else "season",
-                    "start_date": day if n % 4 else date(day.year, 3, 1),
-                    "season": None if n % 4 else "spring",
-                    "sort_at": now + timedelta(days=n % 3000 - 1500), "over_at": now + timedelta(days=n % 3000 - 1499),
-                    "venue_name": "Hall", "venue_address": "", "city": "Leeds", "map_url": "", "online_url": "",
-                    "registration_url": "", "registration_note": "", "status": "confirmed", "sequence": 1,
-                    "published_at": now - timedelta(days=1), "created_at": now,
-                    "updated_at": now - timedelta(minutes=n), "end_date": date(day.year, 5, 31) if n % 4 == 0 else None,
-                })
-            ids = insert_returning_ids(Event, rows)
-            db.session.execute(event_tags.insert(), [{"event_id": i, "tag_id": tag.id} for i in ids])
+        add_events(events, add_published_posts(posts))
         db.session.commit()
         db.engine.dispose()
 

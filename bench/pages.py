@@ -1,143 +1,280 @@
-"""How the public pages scale with the number of posts, and what a conditional request saves.
+"""The pages people read, against what the framework and nginx can do at best, in one run.
 
-Builds two throw-away SQLite databases in a temporary folder, one with a small
-and one with a large number of published posts (tagged, with a credited
-author), serves each with gunicorn as a deployment would, and measures
-requests per second and median latency of the home page, a post page, a tag
-page, the oldest archive year and a 304 answer, from concurrent clients.
+Builds two throw-away SQLite sites, each with the demo content (`flask demo`: the
+write-up with photos, quoted posts and a linked event) plus many bulk posts and
+events: a small one (100 posts) and a large one (100,000 posts and 10,000
+events; ``--quick`` makes it 5,000 and 500). Each is served as in production:
+gunicorn with 2 sync workers, and the shipped nginx configuration in front.
+Then wrk (2 threads, 10 connections) measures, for every page and feed:
 
-Machines are noisy, so the figures that matter are ratios measured in the same
-run: large/small (keyset pagination should keep it near 1) and 304/200.
+- the app alone, against the *framework ceiling*: a bare Flask view on the same
+  gunicorn settings returning the same bytes from memory (goal: 0.5x);
+- a conditional request answered 304, against an empty 304 from the bare view (goal: 0.7x);
+- behind nginx, against nginx serving the same bytes as a static file (goal: 0.8x);
+- large site against small (goal: within 1.5x);
 
-    .venv/bin/python bench/pages.py            # 100 and 100,000 posts
-    .venv/bin/python bench/pages.py --large 20000 --requests 200   # quicker
+and, in process, the SQL queries a request costs on a cache miss and on a hit
+(goal: at most 1 on a hit). The machine is shared and noisy: compare ratios
+from the same run, not absolute figures.
+
+    .venv/bin/python bench/pages.py              # 100 vs 100,000 posts, 5 s per figure
+    .venv/bin/python bench/pages.py --quick      # 100 vs 5,000 posts, 2 s per figure
 """
 from __future__ import annotations
 
 import argparse
 import http.client
 import os
+import re
+import shutil
+import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 
-from sites import add_published_posts, make_app  # bench/sites.py; it puts the project on the path
+from sites import PROJECT_ROOT, add_events, add_published_posts, make_app  # bench/sites.py
 
-from blog.core.time import utcnow
+from blog.demo import WRITEUP_SLUG, create_demo_content
+from blog.events.demo import WORKSHOP_SLUG
 from blog.extensions import db
+from deploy import nginx
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKERS = 2
-CLIENTS = 4
+WRK = shutil.which("wrk") or "wrk"
+GOALS = {"ceiling": 0.5, "304": 0.7, "nginx": 0.8, "size": 1 / 1.5}
+
+PAGES = [
+    ("demo write-up", f"/posts/{WRITEUP_SLUG}"),
+    ("home page", "/"),
+    ("tag page", "/tags/workshops"),
+    ("event page", f"/events/{WORKSHOP_SLUG}"),
+    ("events", "/events/"),
+    ("archive year", "/archive/{oldest_year}/"),
+    ("posts RSS", "/feeds/posts.rss"),
+    ("posts Atom", "/feeds/posts.atom"),
+    ("posts JSON Feed", "/feeds/posts.json"),
+    ("tag Atom", "/feeds/tags/workshops.atom"),
+    ("events Atom", "/feeds/events.atom"),
+    ("events iCalendar", "/feeds/events.ics"),
+]
 
 
-def build_site(folder: Path, posts: int) -> None:
+def build_site(folder: Path, posts: int, events: int) -> int:
+    """The demo content plus ``posts`` posts and ``events`` events; returns the oldest post's year."""
     with make_app(folder).app_context():
         db.create_all()
-        add_published_posts(posts)
+        create_demo_content()
         db.session.commit()
+        add_events(events, add_published_posts(posts))
+        db.session.commit()
+        from blog.posts.models import Post
+
+        oldest = db.session.execute(db.select(db.func.min(Post.published_at))).scalar_one()
         db.engine.dispose()
+    return oldest.year
 
 
-def serve(folder: Path, port: int) -> subprocess.Popen:
-    """gunicorn serving ``wsgi:app`` on the benchmark database, as a deployment would."""
-    environment = {**os.environ, "BLOG_ENV": "production", "SECRET_KEY": "bench",
-                   "SITE_URL": f"http://127.0.0.1:{port}", "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-                   "INSTANCE_PATH": str(folder / "instance"), "RATELIMIT_ENABLED": "false"}
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "wsgi:app"], env=environment, cwd=PROJECT_ROOT)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("gunicorn did not start")
+def count_queries(folder: Path, paths: list[str]) -> dict[str, tuple[int, int]]:
+    """SQL statements per request, (first request, second request), through the WSGI test client."""
+    from sqlalchemy import event
 
-
-def _timed_get(port: int, path: str, headers: dict, expect: int) -> float:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    started = time.perf_counter()
-    connection.request("GET", path, headers=headers)
-    response = connection.getresponse()
-    response.read()
-    elapsed = time.perf_counter() - started
-    connection.close()
-    if response.status != expect:
-        raise RuntimeError(f"{path}: {response.status}, expected {expect}")
-    return elapsed
-
-
-def load(port: int, path: str, requests: int, headers=None, expect=200) -> tuple[float, float]:
-    """(requests per second, median latency in ms) with CLIENTS concurrent clients."""
-    headers = headers or {}
-    _timed_get(port, path, headers, expect)  # warm up
-    started = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        latencies = list(pool.map(lambda _: _timed_get(port, path, headers, expect), range(requests)))
-    elapsed = time.perf_counter() - started
-    return requests / elapsed, statistics.median(latencies) * 1000
-
-
-def measure(folder: Path, posts: int, requests: int) -> dict[str, tuple[float, float]]:
-    port = _free_port()
-    server = serve(folder, port)
+    app = make_app(folder)
+    counted = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: counted.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    client = app.test_client()
+    figures = {}
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request("GET", "/")
-        etag = connection.getresponse().getheader("ETag")
-        connection.close()
-        oldest_year = (utcnow() - timedelta(hours=posts)).year
-        return {
-            "home page": load(port, "/", requests),
-            "post page": load(port, f"/posts/workshop-report-{posts // 2}", requests),
-            "tag page": load(port, "/tags/workshops", requests),
-            "archive (oldest year)": load(port, f"/archive/{oldest_year}/", requests),
-            "home page, 304": load(port, "/", requests, headers={"If-None-Match": etag}, expect=304),
-        }
+        for path in paths:
+            row = []
+            for _ in range(2):
+                counted.clear()
+                assert client.get(path).status_code == 200, path
+                row.append(len(counted))
+            figures[path] = tuple(row)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        event.remove(engine, "before_cursor_execute", listener)
+        with app.app_context():
+            db.engine.dispose()
+    return figures
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
+def get(port: int, path: str, headers=None) -> tuple[int, dict, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request("GET", path, headers=headers or {})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, dict(response.headers), body
+
+
+def wait_for(port: int, path: str) -> None:
+    """Until every worker answers (workers load the app after the port opens)."""
+    for _ in range(1200):
+        try:
+            if all(get(port, path)[0] == 200 for _ in range(WORKERS * 2)):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answers on port {port}")
+
+
+def production_environment(folder: Path, proxy_port: int) -> dict:
+    """The blog in production mode on the site in ``folder``, behind nginx on ``proxy_port``
+    (production wants shared rate-limit storage: Redis on 127.0.0.1:6379, though limits are off)."""
+    return {"BLOG_ENV": "production", "SECRET_KEY": "bench", "SITE_URL": f"http://127.0.0.1:{proxy_port}",
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "INSTANCE_PATH": str(folder / "instance"),
+            "MEDIA_ROOT": str(folder / "media"), "RATELIMIT_ENABLED": "false", "PROXY_COUNT": "1",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": f"bench-{folder.name}"}
+
+
+def gunicorn(app: str, port: int, environment: dict) -> subprocess.Popen:
+    """``app`` under gunicorn with the shipped settings, access log off (as wrk would fill it)."""
+    return subprocess.Popen([str(BIN / "gunicorn"), "-c", str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py"),
+                             "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
+                             "--log-level", "warning", app], env={**os.environ, **environment}, cwd=PROJECT_ROOT)
+
+
+def wrk(port: int, path: str, seconds: int, headers=None) -> float:
+    """Requests a second (2 threads, 10 connections); fails if any answer was not 2xx/3xx."""
+    command = [WRK, "-t2", "-c10", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in output:
+        raise RuntimeError(f"{path}: errors under load\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+class Servers:
+    """The app's gunicorn, the ceiling's gunicorn, and one nginx with the shipped proxy
+    configuration plus a static-file server of the same bytes."""
+
+    def __init__(self, folder: Path, paths: list[str]):
+        self.folder = folder
+        self.app, self.ceiling, self.proxy, self.static = (free_port() for _ in range(4))
+        self.processes = [gunicorn("wsgi:app", self.app, production_environment(folder, self.proxy))]
+        wait_for(self.app, "/")
+        self.bodies = folder / "bodies"
+        self.bodies.mkdir()
+        self.names = {}
+        for number, path in enumerate(paths):
+            status, _, body = get(self.app, path)
+            if status != 200:
+                raise RuntimeError(f"{path}: {status}")
+            self.names[path] = f"page{number}"
+            (self.bodies / f"page{number}").write_bytes(body)
+        self.processes.append(gunicorn("ceiling:app", self.ceiling, {
+            "CEILING_BODIES": str(self.bodies), "PYTHONPATH": str(Path(__file__).parent)}))
+        wait_for(self.ceiling, "/page0")
+        static = (f"    server {{ listen 127.0.0.1:{self.static}; root {self.bodies}; access_log off;\n"
+                  f"             location / {{ default_type text/html; }} }}\n")
+        config = nginx.write_config(folder / "nginx", listen=self.proxy, app=f"127.0.0.1:{self.app}",
+                                    media_root=str(folder / "media"), access_log=False, extra=static)
+        self.processes.append(nginx.start(config))
+        wait_for(self.proxy, "/")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGINT)
+        for process in self.processes:
+            process.wait(timeout=60)
+
+
+def measure(folder: Path, paths: list[str], seconds: int) -> dict:
+    servers = Servers(folder, paths)
+    figures = {}
+    try:
+        for path in paths:
+            name = servers.names[path]
+            figures[path] = {"app": wrk(servers.app, path, seconds),
+                             "ceiling": wrk(servers.ceiling, f"/{name}", seconds)}
+        home = paths[0]
+        etag = get(servers.app, home)[1]["ETag"]
+        figures["304"] = {"app": wrk(servers.app, home, seconds, {"If-None-Match": etag}),
+                          "ceiling": wrk(servers.ceiling, "/empty-304", seconds)}
+        for path in paths[:2]:
+            get(servers.proxy, path)
+            figures[f"nginx {path}"] = {"app": wrk(servers.proxy, path, seconds),
+                                        "ceiling": wrk(servers.static, f"/{servers.names[path]}", seconds)}
+    finally:
+        servers.stop()
+    return figures
+
+
+def _verdict(ratio: float, goal: float) -> str:
+    return "met" if ratio >= goal else "NOT MET"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="5,000 posts and 500 events, 2 s per figure")
     parser.add_argument("--small", type=int, default=100)
-    parser.add_argument("--large", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--large", type=int, default=None)
+    parser.add_argument("--events", type=int, default=None, help="events in the large site")
+    parser.add_argument("--seconds", type=int, default=None, help="wrk duration of each figure")
     args = parser.parse_args()
+    large = args.large or (5_000 if args.quick else 100_000)
+    large_events = args.events or (500 if args.quick else 10_000)
+    seconds = args.seconds or (2 if args.quick else 5)
 
-    results = {}
-    for posts in (args.small, args.large):
-        with tempfile.TemporaryDirectory() as folder:
+    results, queries = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for posts, events in ((args.small, 0), (large, large_events)):
+            folder = Path(tmp, str(posts))
+            folder.mkdir()
             started = time.perf_counter()
-            build_site(Path(folder), posts)
-            print(f"built {posts:,} posts in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-            results[posts] = measure(Path(folder), posts, args.requests)
+            oldest_year = build_site(folder, posts, events)
+            paths = [path.format(oldest_year=oldest_year) for _, path in PAGES]
+            print(f"built the demo plus {posts:,} posts and {events:,} events in "
+                  f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+            queries[posts] = count_queries(folder, paths)
+            results[posts] = (paths, measure(folder, paths, seconds))
 
-    small, large = results[args.small], results[args.large]
-    print(f"gunicorn, {WORKERS} workers, {CLIENTS} concurrent clients, {args.requests} requests per figure")
-    print(f"{'page':<24}{'req/s':>9}{'median':>10}  at {args.small:,} posts |"
-          f"{'req/s':>9}{'median':>10}  at {args.large:,} | large/small req/s")
-    for name in small:
-        (rate_small, median_small), (rate_large, median_large) = small[name], large[name]
-        print(f"{name:<24}{rate_small:>9.0f}{median_small:>8.1f}ms{'':>14}|{rate_large:>9.0f}{median_large:>8.1f}ms"
-              f"{'':>14}| {rate_large / rate_small:.2f}")
-    print(f"home page at {args.large:,} posts: a 304 answers {large['home page, 304'][0] / large['home page'][0]:.1f}x "
-          "as many requests a second as a full page")
+    (small_paths, small), (large_paths, big) = results[args.small], results[large]
+    print(f"wrk -t2 -c10 -d{seconds}s; gunicorn {WORKERS} sync workers (production); requests/s; "
+          f"ceiling = a bare Flask view returning the same bytes from memory on the same gunicorn")
+    print(f"{'page':<18}{'app':>8}{'ceiling':>9}{'ratio':>7}   {'large app':>9}{'ceiling':>9}{'ratio':>7}"
+          f"  {'large/small':>11}  {'queries miss/hit':>16}")
+    worst = {"ceiling": 9.0, "size": 9.0}
+    for (name, _), small_path, large_path in zip(PAGES, small_paths, large_paths):
+        s, b = small[small_path], big[large_path]
+        ratio_small, ratio_large = s["app"] / s["ceiling"], b["app"] / b["ceiling"]
+        size = b["app"] / s["app"]
+        worst["ceiling"] = min(worst["ceiling"], ratio_small, ratio_large)
+        worst["size"] = min(worst["size"], size)
+        miss, hit = queries[large][large_path]
+        print(f"{name:<18}{s['app']:>8.0f}{s['ceiling']:>9.0f}{ratio_small:>7.2f}   {b['app']:>9.0f}"
+              f"{b['ceiling']:>9.0f}{ratio_large:>7.2f}  {size:>11.2f}  {miss:>10}/{hit}")
+    print()
+    for label, figures in (("small", small), ("large", big)):
+        f = figures["304"]
+        ratio = f["app"] / f["ceiling"]
+        print(f"{label}: 304 for the write-up {f['app']:.0f}/s vs an empty 304 {f['ceiling']:.0f}/s: "
+              f"{ratio:.2f}x (goal {GOALS['304']}x: {_verdict(ratio, GOALS['304'])})")
+        for path in (small_paths if label == "small" else large_paths)[:2]:
+            f = figures[f"nginx {path}"]
+            print(f"{label}: behind nginx {path} {f['app']:.0f}/s vs the same bytes as a static file "
+                  f"{f['ceiling']:.0f}/s: {f['app'] / f['ceiling']:.2f}x "
+                  f"(goal {GOALS['nginx']}x: {_verdict(f['app'] / f['ceiling'], GOALS['nginx'])})")
+    print(f"worst app/ceiling {worst['ceiling']:.2f}x (goal {GOALS['ceiling']}x: "
+          f"{_verdict(worst['ceiling'], GOALS['ceiling'])}); worst large/small {worst['size']:.2f} "
+          f"(goal >= {GOALS['size']:.2f}: {_verdict(worst['size'], GOALS['size'])})")
+    most = max(hit for figures in queries.values() for _, hit in figures.values())
+    print(f"most queries on a cache hit: {most} (goal at most 1: {_verdict(1, most)})")
 
 
 if __name__ == "__main__":

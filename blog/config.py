@@ -89,6 +89,12 @@ def _mailbox_url(raw: str | None) -> str:
     return url
 
 
+def _cache_url(raw: str) -> str:
+    if raw in ("", "none") or raw.startswith(("file://", "redis://", "rediss://", "unix://")):
+        return raw
+    raise ConfigError(f"CACHE_URL must be empty, file:///folder, redis://host:port/db or none, not {raw!r}")
+
+
 def _persistent_secret_key(instance: Path) -> str:
     """Make a random key once and keep it under ``instance/`` so sessions survive restarts."""
     path = instance / "secret_key"
@@ -182,7 +188,8 @@ def from_environment(environ=None) -> dict:
         "SECRET_KEY": secret_key,
         "SITE_URL": site_url,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server connection may have been dropped while pooled; a file database cannot be.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "MEDIA_ROOT": environ.get("MEDIA_ROOT") or str(instance / "media"),
         "MAIL_URL": environ.get("MAIL_URL") or "",
         "MAIL_FOLDER": environ.get("MAIL_FOLDER") or str(instance / "mail"),
@@ -217,6 +224,8 @@ def from_environment(environ=None) -> dict:
         "POSTS_PER_PAGE": _int(environ, "POSTS_PER_PAGE", 10),
         "PAGE_CACHE_SECONDS": _int(environ, "PAGE_CACHE_SECONDS", 60),
         "RATELIMIT_STORAGE_URI": rate_limit_storage or "memory://",
+        "CACHE_URL": _cache_url(environ.get("CACHE_URL") or ""),
+        "CACHE_KEY_PREFIX": environ.get("CACHE_KEY_PREFIX") or "blog",
         "RATELIMIT_KEY_PREFIX": environ.get("RATELIMIT_KEY_PREFIX") or "blog",
         "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
         "LOGIN_LIMITS": environ.get("LOGIN_LIMITS") or "5 per minute;30 per hour",

@@ -1,10 +1,12 @@
 """HTTP caching for public pages: ETag, Last-Modified, 304s and proxy-friendly Cache-Control.
 
-Public pages are cached by their *content stamp*: a value that changes when
+Public pages are cached by their *content stamp*: a version that changes when
 anything a reader can see changes (``blog.site.services.content_stamp``). A
 conditional request whose validators match the stamp is answered 304 before
-any page is rendered. Pages for signed-in users, and any response that sets a
-cookie (a sign-out, a flashed message), are never stored by a proxy.
+any page is rendered; otherwise the page is served from the shared page store
+(``blog.core.pagestore``) or rendered once and stored there. Pages for
+signed-in users, and any response that sets a cookie (a sign-out, a flashed
+message), are never stored, by the app or by a proxy.
 """
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ from datetime import datetime
 from functools import wraps
 
 from flask import current_app, make_response, request, session
-from flask_login import current_user
+from flask.sessions import SecureCookieSessionInterface
+from flask_login.config import COOKIE_NAME
+
+from blog.core.pagestore import StoredPage, store_for
 
 
 def etag_for(*parts) -> str:
@@ -22,33 +27,63 @@ def etag_for(*parts) -> str:
 
 
 def cached_page(stamp_function):
-    """Decorate a public view so it honours conditional requests for ``stamp_function()``.
+    """Decorate a public view: conditional requests, and the rendered page kept in the page store.
 
-    ``stamp_function`` returns ``(last_modified: datetime, version: str)``; it
-    must be cheap (an indexed query or two), since it runs on every request.
+    ``stamp_function`` returns ``(last_modified: datetime, version: str)`` and
+    must be cheap (one indexed read), since it runs on every request. A request
+    whose validators match is answered 304 before anything else; otherwise the
+    page stored for (version, URL) is served, or rendered once and stored. A
+    request carrying a session or "remember me" cookie (a signed-in person,
+    flashed messages) is rendered for it alone and never stored, nor is a page
+    that writes to the session (a CSRF token) or sets a cookie.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if current_user.is_authenticated or "_flashes" in session:
-                # A pending message must be rendered for this person, not answered with a 304.
+            if is_personal_request():
                 response = make_response(view(*args, **kwargs))
                 response.headers["Cache-Control"] = "private, no-store"
                 return response
             last_modified, version = stamp_function()
-            tag = etag_for(version, request.full_path)
+            tag = etag_for(version, current_app.config["SITE_URL"], request.full_path)
             if _not_modified(tag, last_modified):
-                response = current_app.response_class(status=304)
-            else:
+                return public_cache_headers(current_app.response_class(status=304), tag, last_modified)
+            store = current_app.extensions["page_store"]
+            page = store.get(version, tag) if version else None
+            if page is None:
                 response = make_response(view(*args, **kwargs))
-                if response.status_code != 200:
+                if response.status_code != 200 or sets_cookie(response):
                     return response
-            return public_cache_headers(response, tag, last_modified)
+                page = StoredPage.from_response(response)
+                if version:
+                    store.set(version, tag, page)
+            return public_cache_headers(_response_for(page), tag, last_modified)
 
         return wrapper
 
     return decorator
+
+
+def is_personal_request() -> bool:
+    """Whether the answer may depend on who asks: a session or remember-me cookie.
+
+    Signing in sets the session cookie, so without either cookie nobody is signed in
+    (and the session need not even be opened).
+    """
+    cookies = request.cookies
+    return (current_app.config["SESSION_COOKIE_NAME"] in cookies
+            or current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies)
+
+
+def _response_for(page: StoredPage):
+    coding = page.choose_coding(request.accept_encodings)
+    response = current_app.response_class(page.bodies[coding], headers=page.headers)
+    if coding != "identity":
+        response.headers["Content-Encoding"] = coding
+    if len(page.bodies) > 1:
+        response.vary.add("Accept-Encoding")
+    return response
 
 
 def _not_modified(tag: str, last_modified: datetime) -> bool:
@@ -75,9 +110,23 @@ def sets_cookie(response) -> bool:
     return "Set-Cookie" in response.headers or session.modified
 
 
+class ReaderSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus the signing machinery for requests without a
+    session cookie (every reader's): their session is empty, so nothing needs verifying."""
+
+    def open_session(self, app, request):
+        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def register_cache_defaults(app) -> None:
-    """Responses that did not choose a caching policy are never stored (forms, the editor), and no
-    response that sets a cookie is ever public: a shared cache would hand that cookie to everyone."""
+    """Open the page store. Responses that did not choose a caching policy are never stored (forms,
+    the editor), and no response that sets a cookie is ever public: a shared cache would hand that
+    cookie to everyone."""
+    app.session_interface = ReaderSessionInterface()
+    app.extensions["page_store"] = store_for(app.config["CACHE_URL"], instance_path=app.instance_path,
+                                             prefix=app.config["CACHE_KEY_PREFIX"])
 
     @app.after_request
     def default_no_store(response):

@@ -15,6 +15,7 @@ from sqlalchemy import or_
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.markdown import directives_in
+from blog.core.signals import directive_output_changed, photo_changed, total
 from blog.core.time import UTC, utcnow
 from blog.embeds.cards import KEY_PATTERN, KIND, split_keys, text_to_html
 from blog.embeds.models import Platform, SocialPost, SocialPostAttachment, SocialPostRevision
@@ -22,7 +23,6 @@ from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
 from blog.media.services import photo_by_key
 from blog.posts.models import Post
-from blog.posts.services import rerender_posts_using
 
 MAX_TEXT = 5000
 MAX_ATTACHMENTS = 4
@@ -356,7 +356,12 @@ def rerender_posts_showing(post: SocialPost) -> int:
     values: set[str] = set()
     for candidate in _candidate_posts(keys):
         values |= _directive_values(candidate.body_markdown, keys)
-    return sum(rerender_posts_using(KIND, value) for value in sorted(values))
+    return sum(total(directive_output_changed.send(KIND, key=value)) for value in sorted(values))
+
+
+@photo_changed.connect
+def _rerender_snapshots_showing(photo) -> int:
+    return sum(rerender_posts_showing(snapshot) for snapshot in snapshots_with_photo(photo.id))
 
 
 def snapshots_with_photo(photo_id: int) -> list[SocialPost]:

@@ -21,6 +21,7 @@ from sqlalchemy import case, exists, or_
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.markdown import render_markdown
+from blog.core.signals import directive_output_changed
 from blog.core.slugs import unique_slug
 from blog.core.time import is_valid_zone, local_to_utc, utcnow
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
@@ -536,17 +537,16 @@ def linkable_events(*, limit: int = 300) -> list[Event]:
     ).scalars())
 
 
-def latest_event_moment(now: datetime) -> datetime | None:
-    """The latest start or end of any event that has passed: pages change then with no write.
+def next_event_moment(now: datetime) -> datetime | None:
+    """The earliest start or end of any event still to come: pages change then with no write.
 
-    Registered with ``blog.site.services.register_time_stamp`` so every cached public
+    Registered with ``blog.site.services.register_next_change`` so every cached public
     page (the home page's "coming up" too) is fresh once an event starts or ends.
     Two index look-ups; drafts are included, which only costs a rare extra cache miss.
     """
-    moments = [db.session.execute(db.select(db.func.max(column)).where(column <= now)).scalar_one_or_none()
-               for column in (Event.sort_at, Event.over_at)]
-    moments = [m if m.tzinfo else m.replace(tzinfo=now.tzinfo) for m in moments if m is not None]
-    return max(moments, default=None)
+    return min((moment for moment in (
+        db.session.execute(db.select(db.func.min(column)).where(column > now)).scalar_one_or_none()
+        for column in (Event.sort_at, Event.over_at)) if moment is not None), default=None)
 
 
 # --- saying what is known --------------------------------------------------------------------
@@ -617,7 +617,7 @@ def event_card_directive(key: str):
 
 def _refresh_cards(event: Event) -> None:
     """Posts showing the event's card are rendered again: the card follows the event as it firms up."""
-    posts.rerender_posts_using(EVENT_DIRECTIVE, str(event.id))
+    directive_output_changed.send(EVENT_DIRECTIVE, key=str(event.id))
 
 
 def event_ics_url(event: Event, external: bool = True) -> str:

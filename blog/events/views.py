@@ -1,7 +1,7 @@
 """Event pages (upcoming, past, one event, its .ics) and the event editor.
 
 Public pages are cached on the site's content stamp, which includes (through
-``register_time_stamp``) the moments events started and ended. The editor pages
+``register_next_change``) the moments events start and end. The editor pages
 use the editor look and the same roles as posts (see ``blog.events.services``).
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from blog.events.structured_data import event_json_ld
 from blog.extensions import db
 from blog.media import services as media
 from blog.site import sitemap
-from blog.site.services import content_stamp, get_settings, register_time_stamp
+from blog.site.services import content_stamp, get_settings, register_next_change
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -57,7 +57,7 @@ def _sitemap_entries():
 
 sitemap.register_source(_sitemap_entries)
 register_directive(services.EVENT_DIRECTIVE, services.event_card_directive)
-register_time_stamp(services.latest_event_moment)
+register_next_change(services.next_event_moment)
 
 
 # --- public pages ----------------------------------------------------------------------------

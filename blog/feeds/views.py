@@ -1,7 +1,7 @@
 """Feed addresses: posts (RSS, Atom, JSON Feed; all, per tag, per author), events (Atom, iCalendar).
 
 Every feed answers conditional requests (ETag and Last-Modified from the content
-stamp, so a 304 costs two or three indexed reads) and carries Cache-Control.
+stamp, so a 304 costs one indexed read), is kept in the page store, and carries Cache-Control.
 """
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from sqlalchemy import or_
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.markdown import directives_in, render_inline
+from blog.core.signals import directive_output_changed, photo_changed, post_publishing, total
 from blog.core.time import utcnow
 from blog.core.urls import absolute_path
 from blog.errors import NotAllowed, NotFound, ValidationFailed
@@ -24,6 +25,8 @@ from blog.extensions import db
 from blog.media.images import Prepared, prepare_image
 from blog.media.models import Photo
 from blog.media.storage import get_storage
+from blog.posts.models import Post
+from blog.posts.services import require_edit
 
 MAX_ALT_LENGTH = 1000
 # Photos run wider than the text (site.css: --wide, 54rem of the 18 px root = 972 px), edge to edge on a phone.
@@ -192,7 +195,6 @@ def photo_keys_in(markdown_text: str) -> list[str]:
 def posts_using(photo: Photo) -> list:
     """Posts that show the photo: in their body, as their feature photo, or in a quoted social post."""
     from blog.embeds import services as embeds  # embeds builds on media: imported when needed
-    from blog.posts.models import Post
 
     candidates = db.session.execute(
         db.select(Post).where(or_(Post.body_markdown.contains(photo.key), Post.feature_photo_id == photo.id))
@@ -215,11 +217,13 @@ def library(search: str = "", *, limit: int = 200) -> list[Photo]:
 
 
 def rerender_posts_showing(photo: Photo) -> int:
-    """Bring the stored HTML of every post showing ``photo`` up to date."""
-    from blog.posts.models import Post
-    from blog.posts.services import rerender_posts_using
+    """Bring the stored HTML of everything showing ``photo`` up to date (through ``photo_changed``)."""
+    return total(photo_changed.send(photo))
 
-    count = rerender_posts_using("photo", photo.key)
+
+@photo_changed.connect
+def _rerender_directives_showing(photo: Photo) -> int:
+    """Ask for the re-rendering of every photo directive and gallery naming ``photo``."""
     galleries: set[str] = set()
     for body in db.session.execute(
         db.select(Post.body_markdown).where(Post.body_markdown.contains("[[gallery:"),
@@ -228,20 +232,13 @@ def rerender_posts_showing(photo: Photo) -> int:
         for kind, key in directives_in(body):
             if kind == "gallery" and photo.key in key.split(","):
                 galleries.add(key)
-    for key in galleries:
-        count += rerender_posts_using("gallery", key)
-    from blog.embeds import services as embeds  # embeds builds on media: imported when needed
-
-    for snapshot in embeds.snapshots_with_photo(photo.id):
-        count += embeds.rerender_posts_showing(snapshot)
-    return count
+    return total(directive_output_changed.send("photo", key=photo.key)) + sum(
+        total(directive_output_changed.send("gallery", key=key)) for key in sorted(galleries))
 
 
 # --- posts: feature photo and the alt-text rule ------------------------------------------------
 
 def set_feature_photo(post, key: str | None, *, by: User) -> None:
-    from blog.posts.services import require_edit
-
     require_edit(post, by)
     try:
         photo = photo_by_key(key) if key else None
@@ -261,6 +258,7 @@ def photos_missing_alt_text(post) -> list[Photo]:
     return [p for p in photos if not p.alt_text.strip()]
 
 
+@post_publishing.connect
 def require_alt_text(post) -> None:
     """:raise ValidationFailed: naming every photo of the post that has no alt text yet."""
     missing = photos_missing_alt_text(post)

@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, tuple_
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.markdown import directives_in, excerpt_from, render_markdown
+from blog.core.signals import directive_output_changed, post_publishing
 from blog.core.slugs import make_slug, unique_slug
 from blog.core.time import UTC, utcnow
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
@@ -107,6 +108,11 @@ def rerender_posts_using(kind: str, key: str) -> int:
             count += 1
     db.session.flush()
     return count
+
+
+@directive_output_changed.connect
+def _rerender_on_change(kind: str, *, key: str) -> int:
+    return rerender_posts_using(kind, key)
 
 
 def _set_slug(post: Post, wanted: str) -> None:
@@ -213,9 +219,7 @@ def publish_post(post: Post, *, by: User, at: datetime | None = None) -> Post:
     """
     if not can_publish(post, by):
         raise NotAllowed("Your role does not allow you to publish this post.")
-    from blog.media.services import require_alt_text  # media builds on posts: imported here
-
-    require_alt_text(post)
+    post_publishing.send(post)
     now = utcnow()
     if at is not None and at.tzinfo is None:
         raise ValidationFailed("The publication time needs a time zone.", field="published_at")

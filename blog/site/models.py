@@ -1,6 +1,7 @@
 """Site-wide settings an admin edits in the browser (one row)."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import String, Text
@@ -10,6 +11,11 @@ from blog.core.time import UTCDateTime, utcnow
 from blog.extensions import db
 
 SETTINGS_ID = 1
+
+
+def new_content_version() -> str:
+    """Random rather than a counter, so two databases (or a restored backup) never share a version."""
+    return secrets.token_hex(8)
 
 
 class SiteSettings(db.Model):
@@ -25,9 +31,11 @@ class SiteSettings(db.Model):
     language: Mapped[str] = mapped_column(String(16), default="en")
     logo_path: Mapped[str] = mapped_column(String(255), default="")
     footer_text: Mapped[str] = mapped_column(Text, default="")
-    # Moves whenever anything readers can see changes: the basis of ETags and Last-Modified.
+    # The content version: a new random token whenever anything readers can see changes (in the
+    # same transaction as the write), and when that happened. ETags and cached pages are keyed on it.
+    content_version: Mapped[str] = mapped_column(String(32), default=new_content_version)
     content_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The next moment pages change with no write (a scheduled post going live, an event starting
+    # or ending), stored so that reading the version stays one primary-key look-up.
+    next_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    # Editing the stamp itself must not count as a change of content.
-    affects_public_pages = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g
-from sqlalchemy import event, func, update
+from sqlalchemy import event, func, insert, update
 from sqlalchemy.orm import Session
 
 from blog.accounts.models import Role, User
@@ -14,7 +14,7 @@ from blog.core.time import is_valid_zone, utcnow
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.posts.models import VISIBLE_STATUSES, Post
-from blog.site.models import SETTINGS_ID, SiteSettings
+from blog.site.models import SETTINGS_ID, SiteSettings, new_content_version
 
 
 def get_settings() -> SiteSettings:
@@ -24,6 +24,7 @@ def get_settings() -> SiteSettings:
             id=SETTINGS_ID, site_name="Research Group Blog", tagline="", description="",
             about_markdown="", about_html="", timezone="Europe/London", language="en",
             logo_path="", footer_text="", content_changed_at=utcnow(), updated_at=utcnow(),
+            content_version=NO_VERSION,
         )
     return g.site_settings
 
@@ -55,7 +56,6 @@ def update_settings(*, by: User, site_name: str, tagline: str, description: str,
     settings.about_markdown = about_markdown
     settings.about_html = render_markdown(about_markdown)
     settings.updated_at = utcnow()
-    settings.content_changed_at = utcnow()
     return settings
 
 
@@ -63,60 +63,93 @@ def set_logo_path(path: str, *, by: User) -> None:
     require_role(by, Role.ADMIN, "change the logo")
     settings = ensure_settings()
     settings.logo_path = path
-    settings.content_changed_at = utcnow()
 
 
-# Features whose public content changes with time alone (an event ending) add that moment here.
-_time_stamps: list = []
+# Features whose public pages change with time alone (an event starting) say when that happens next.
+_time_sources: list = []
 
 
-def register_time_stamp(latest_moment) -> None:
-    """``latest_moment(now)`` returns the latest moment <= now at which readers' pages changed, or None."""
-    _time_stamps.append(latest_moment)
+def register_next_change(next_moment) -> None:
+    """``next_moment(now)`` returns the earliest moment after ``now`` at which readers' pages
+    change with no write (or None); the content version moves then."""
+    _time_sources.append(next_moment)
+
+
+def _next_scheduled_post(now: datetime) -> datetime | None:
+    return db.session.execute(
+        db.select(func.min(Post.published_at))
+        .where(Post.status.in_(VISIBLE_STATUSES), Post.published_at > now)
+    ).scalar_one_or_none()
+
+
+def next_change_after(now: datetime) -> datetime | None:
+    """The earliest moment after ``now`` when pages change by themselves (a few indexed reads)."""
+    moments = [source(now) for source in (_next_scheduled_post, *_time_sources)]
+    moments = [m if m.tzinfo else m.replace(tzinfo=now.tzinfo) for m in moments if m is not None]
+    return min(moments, default=None)  # SQLite aggregates bypass the column type: hence tzinfo above
+
+
+NO_VERSION = ""  # a site nothing was ever written to: pages are not stored
 
 
 def content_stamp(now: datetime | None = None) -> tuple[datetime, str]:
     """``(last_modified, version)`` of everything readers can see.
 
-    Two indexed reads: the stamp moved by every write, and the newest post
-    whose publication time has passed (so a scheduled post going live changes
-    it without any write at all).
+    One primary-key read while nothing is due. Once the stored next time-based
+    change has passed, the first request to notice moves the version (one small
+    write, which concurrent workers cannot do twice) and stores the change after it.
     """
     now = now or utcnow()
-    changed = db.session.execute(
-        db.select(SiteSettings.content_changed_at).where(SiteSettings.id == SETTINGS_ID)
-    ).scalar_one_or_none() or datetime(2000, 1, 1, tzinfo=now.tzinfo)
-    newest = db.session.execute(
-        db.select(func.max(Post.published_at)).where(
-            Post.status.in_(VISIBLE_STATUSES), Post.published_at <= now
+    row = _read_version()
+    if row is None:
+        return datetime(2000, 1, 1, tzinfo=now.tzinfo), NO_VERSION
+    if row.next_change_at is not None and row.next_change_at <= now:
+        db.session.execute(
+            update(SiteSettings)
+            .where(SiteSettings.id == SETTINGS_ID, SiteSettings.next_change_at == row.next_change_at)
+            .values(content_version=new_content_version(),
+                    content_changed_at=max(row.content_changed_at, row.next_change_at),
+                    next_change_at=next_change_after(now))
+            .execution_options(synchronize_session=False)
         )
-    ).scalar_one_or_none()
-    if newest is not None and newest.tzinfo is None:  # SQLite aggregates bypass the column type
-        newest = newest.replace(tzinfo=now.tzinfo)
-    last_modified = max(changed, newest) if newest else changed
-    version = f"{changed.timestamp()}:{newest.timestamp() if newest else 0}"
-    for latest_moment in _time_stamps:
-        moment = latest_moment(now)
-        if moment is not None:
-            last_modified = max(last_modified, moment)
-        version += f":{moment.timestamp() if moment else 0}"
-    return last_modified, version
+        db.session.commit()
+        row = _read_version()
+    return row.content_changed_at, row.content_version
+
+
+_VERSION_QUERY = db.select(SiteSettings.content_version, SiteSettings.content_changed_at,
+                           SiteSettings.next_change_at).where(SiteSettings.id == SETTINGS_ID)
+
+
+def _read_version():
+    """The committed version, read on a pooled connection of its own: this runs on every public
+    request, and skipping the ORM session's set-up and tear-down is a good part of a cache hit."""
+    with db.engine.connect() as connection:
+        return connection.execute(_VERSION_QUERY).one_or_none()
 
 
 @event.listens_for(Session, "before_flush")
-def _touch_content_stamp(session: Session, flush_context, instances) -> None:
-    """Move the content stamp when a flush changes anything readers may see.
+def _note_public_change(session: Session, flush_context, instances) -> None:
+    """Remember whether this flush changes anything readers may see.
 
     Models set ``affects_public_pages = False`` to opt out (outbox rows,
     revisions, invitations...): forgetting it costs a cache miss, never a stale page.
     """
-    changed = any(
-        getattr(obj, "affects_public_pages", True)
-        for obj in (*session.new, *session.dirty, *session.deleted)
-    )
-    if changed:
-        result = session.execute(
-            update(SiteSettings).where(SiteSettings.id == SETTINGS_ID).values(content_changed_at=utcnow())
-        )
-        if result.rowcount == 0 and session.get(SiteSettings, SETTINGS_ID) is None:
-            session.add(SiteSettings(id=SETTINGS_ID))  # first write on a fresh site
+    if any(getattr(obj, "affects_public_pages", True)
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["public_change"] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _move_content_version(session: Session, flush_context) -> None:
+    """Move the content version in the same transaction as the write, and work out (now that the
+    write is visible to queries) the next moment pages will change by themselves."""
+    if not session.info.pop("public_change", False):
+        return
+    now = utcnow()
+    values = {"content_version": new_content_version(), "content_changed_at": now,
+              "next_change_at": next_change_after(now)}
+    result = session.execute(update(SiteSettings).where(SiteSettings.id == SETTINGS_ID).values(**values)
+                             .execution_options(synchronize_session=False))
+    if result.rowcount == 0:  # the first write on a fresh site
+        session.execute(insert(SiteSettings).values(id=SETTINGS_ID, **values))

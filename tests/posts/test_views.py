@@ -86,6 +86,8 @@ def test_preview_link_shows_a_draft_without_an_account_and_stops_when_revoked(cl
     assert response.status_code == 200 and b"Not yet" in response.data
     assert response.headers["Cache-Control"] == "private, no-store"
     assert b'<meta name="robots" content="noindex">' in response.data
+    store_root = client.application.extensions["page_store"].store.root
+    assert not any(b"Not yet" in f.read_bytes() for f in store_root.rglob("*") if f.is_file())
     services.revoke_preview_link(post, by=author)
     db.session.commit()
     assert client.get(f"/preview/{token}").status_code == 404
