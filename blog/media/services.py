@@ -271,11 +271,14 @@ def require_alt_text(post) -> None:
 
 # --- rendering -------------------------------------------------------------------------------
 
-def photo_url(photo: Photo, width: int = 960, fmt: str = "jpeg", external: bool = False) -> str:
-    """The URL of the narrowest ``fmt`` variant at least ``width`` wide (else the widest)."""
+def _variant(photo: Photo, width: int, fmt: str = "jpeg") -> dict:
+    """The narrowest ``fmt`` variant at least ``width`` wide (else the widest)."""
     variants = photo.variant_list(fmt)
-    chosen = next((v for v in variants if v["width"] >= width), variants[-1])
-    return file_url(chosen["name"], external=external)
+    return next((v for v in variants if v["width"] >= width), variants[-1])
+
+
+def photo_url(photo: Photo, width: int = 960, fmt: str = "jpeg", external: bool = False) -> str:
+    return file_url(_variant(photo, width, fmt)["name"], external=external)
 
 
 @dataclass(frozen=True)
@@ -291,8 +294,7 @@ class SharedImage:
 
 
 def shared_image(photo: Photo, width: int = 1600) -> SharedImage:
-    variants = photo.variant_list("jpeg")
-    chosen = next((v for v in variants if v["width"] >= width), variants[-1])
+    chosen = _variant(photo, width)
     return SharedImage(url=file_url(chosen["name"], external=True), width=chosen["width"],
                        height=chosen["height"], length=chosen["bytes"], alt_text=photo.alt_text)
 
@@ -312,9 +314,14 @@ def _template(name: str):
 
 
 def figure_context(photo: Photo, sizes: str = SIZES) -> dict:
+    """What ``media/_figure.html`` needs. ``width``/``height`` are those of the ``src`` file: a
+    reader that ignores ``srcset`` (feed readers, mail clients) sizes the picture from them."""
+    fallback = _variant(photo, 960)
     return {
         "photo": photo,
-        "src": photo_url(photo, 960),
+        "src": file_url(fallback["name"]),
+        "width": fallback["width"],
+        "height": fallback["height"],
         "srcset_jpeg": _srcset(photo, "jpeg"),
         "srcset_webp": _srcset(photo, "webp"),
         "sizes": sizes,
