@@ -9,6 +9,7 @@ from blog.extensions import db
 from blog.media import services
 from blog.media.models import Photo
 from blog.posts import services as posts
+from blog.site.services import mark_as_demo
 
 SELFIE = "netguard-workshop-selfie.jpg"
 TEAM = "netguard-wider-team.jpg"
@@ -43,6 +44,7 @@ def _photo(name: str, make, *, by, alt: str, caption: str, credit: str) -> Photo
     if photo is None:
         photo = services.store_photo(make(), name, by=by)
         services.update_photo(photo, by=by, alt_text=alt, caption=caption, credit=credit)
+    mark_as_demo(photo)
     return photo
 
 

@@ -14,7 +14,7 @@ from blog.core.time import is_valid_zone, utcnow
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.posts.models import VISIBLE_STATUSES, Post
-from blog.site.models import SETTINGS_ID, SiteSettings
+from blog.site.models import SETTINGS_ID, DemoObject, SiteSettings
 
 
 def get_settings() -> SiteSettings:
@@ -120,3 +120,30 @@ def _touch_content_stamp(session: Session, flush_context, instances) -> None:
         )
         if result.rowcount == 0 and session.get(SiteSettings, SETTINGS_ID) is None:
             session.add(SiteSettings(id=SETTINGS_ID))  # first write on a fresh site
+
+
+# --- demo marks --------------------------------------------------------------------------------
+
+def mark_as_demo(*objects) -> None:
+    """Record rows as demo content (idempotent). Call from ``flask demo`` for what it creates or finds."""
+    db.session.flush()  # every object has its id
+    for obj in objects:
+        key = (obj.__tablename__, obj.id)
+        if db.session.get(DemoObject, key) is None:
+            db.session.add(DemoObject(kind=key[0], object_id=key[1]))
+    db.session.flush()
+
+
+def demo_ids(model) -> list[int]:
+    """Ids of ``model``'s rows marked as demo content."""
+    return list(db.session.execute(
+        db.select(DemoObject.object_id).where(DemoObject.kind == model.__tablename__)
+        .order_by(DemoObject.object_id)).scalars())
+
+
+def has_demo_content() -> bool:
+    return db.session.execute(db.select(DemoObject.kind).limit(1)).first() is not None
+
+
+def forget_demo_marks() -> None:
+    db.session.execute(db.delete(DemoObject))
