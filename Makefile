@@ -31,9 +31,9 @@ setup: $(VENV)/.runtime-installed
 migrate: setup
 	$(BIN)/flask --app wsgi db upgrade
 
-## demo: create the demo content and admin account (idempotent)
+## demo: create the demo content and admin account on a new site (idempotent; not after `flask init` or `flask demo --remove`)
 demo: migrate
-	$(BIN)/flask --app wsgi demo
+	$(BIN)/flask --app wsgi demo --only-new-site
 
 ## run: everything above, then serve on http://$(HOST):$(PORT)
 run: demo

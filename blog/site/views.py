@@ -53,7 +53,26 @@ def settings():
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for("site.settings"))
-    return render_template("site/settings.html", form=form), 200 if request.method == "GET" else 400
+    return render_template("site/settings.html", form=form,
+                           demo_present=services.has_demo_content()), 200 if request.method == "GET" else 400
+
+
+@bp.route("/admin/settings/remove-demo", methods=["GET", "POST"])
+@login_required
+def remove_demo():
+    """GET: what removing the demo takes away, and a confirmation button. POST: remove it."""
+    from blog.demo import remove_demo_content
+    from blog.media.services import delete_files
+
+    require_role(current_user, Role.ADMIN, "remove the demo content")
+    if request.method == "GET":
+        return render_template("site/remove_demo.html", demo_present=services.has_demo_content())
+    removed, files = remove_demo_content(by=current_user)
+    db.session.commit()
+    delete_files(files)
+    flash("The demo content is removed: " + ", ".join(f"{count} {kind}" for kind, count in removed.items())
+          + ". Your own content is untouched.", "success")
+    return redirect(url_for("site.settings"))
 
 
 def _store_logo(upload) -> str:
