@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_from_directory, url_for)
+                   send_file, send_from_directory, url_for)
 from flask_login import current_user, login_required
 from PIL import Image, UnidentifiedImageError
 
@@ -17,7 +17,7 @@ from blog.core.time import utcnow
 from blog.core.urls import absolute_url
 from blog.errors import ValidationFailed
 from blog.extensions import db
-from blog.site import services, sitemap
+from blog.site import icons, services, sitemap
 from blog.site.forms import SettingsForm
 
 bp = Blueprint("site", __name__)
@@ -99,6 +99,15 @@ def _store_logo(upload) -> str:
 def site_media(filename: str):
     response = send_from_directory(Path(current_app.config["MEDIA_ROOT"]) / "site", filename)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/favicon.ico", defaults={"name": "favicon.ico"})
+@bp.get("/apple-touch-icon.png", defaults={"name": "apple-touch-icon.png"})
+def icon(name: str):
+    """The site's icon, from the logo in site settings or the default (``blog/site/icons.py``)."""
+    response = send_file(icons.icon_file(name, services.get_settings().logo_path), conditional=True)
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_CACHE_SECONDS']}"
     return response
 
 
