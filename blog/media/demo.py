@@ -75,6 +75,8 @@ def seed(created: dict) -> None:
         body = _insert_after(body, "took home a set of practical assessment tools", f"[[photo:{selfie.key}]]")
     if f"[[photo:{team.key}]]" not in body:
         body = _insert_after(body, "- Action planning for each attendee's service", f"[[photo:{team.key}]]")
+    if writeup.feature_photo_id is None:
+        services.set_feature_photo(writeup, team.key, by=admin)
     if body != writeup.body_markdown:
         posts.save_post(writeup, posts.PostInput(title=writeup.title, body_markdown=body),
                         by=admin, base_version=writeup.version)

@@ -28,6 +28,7 @@ from blog.media.storage import get_storage
 MAX_ALT_LENGTH = 1000
 SIZES = "(min-width: 50rem) 46rem, 100vw"
 GALLERY_SIZES = "(min-width: 50rem) 23rem, 50vw"
+CARD_SIZES = "(min-width: 40rem) 14rem, 100vw"  # a listing's card: beside the text, or above it on a phone
 KEY_PATTERN = re.compile(r"^[a-z0-9]{4,16}$")
 
 
@@ -332,6 +333,11 @@ def figure_context(photo: Photo, sizes: str = SIZES) -> dict:
 def render_photo_figure(photo: Photo, *, css_class: str = "photo") -> Markup:
     """``<figure>`` with a responsive, lazily loaded ``<img>`` and the caption and credit."""
     return Markup(_template("media/_figure.html").render(css_class=css_class, **figure_context(photo)))
+
+
+def render_card_photo(photo: Photo) -> Markup:
+    """The responsive ``<picture>`` of a post or event card in a listing (no caption: the card is the context)."""
+    return Markup(_template("media/_card_photo.html").render(**figure_context(photo, CARD_SIZES)))
 
 
 def render_gallery(photos: list[Photo]) -> Markup:
