@@ -264,6 +264,7 @@ def delete_person(user: User, *, by: User, hand_over_to: User) -> None:
     :raise NotAllowed: below admin. :raise ValidationFailed: for one's own account, or handing
     over to the person being deleted.
     """
+    # Imported here: posts and events build on accounts (roles), not the other way round.
     from blog.events.services import hand_over_events
     from blog.posts.services import hand_over_posts
 

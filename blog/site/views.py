@@ -15,8 +15,10 @@ from blog.accounts.services import require_role
 from blog.core.cache import cached_page
 from blog.core.time import utcnow
 from blog.core.urls import absolute_url
+from blog.demo import remove_demo_content
 from blog.errors import ValidationFailed
 from blog.extensions import db
+from blog.media.services import delete_files
 from blog.site import icons, services, sitemap
 from blog.site.forms import SettingsForm
 
@@ -61,9 +63,6 @@ def settings():
 @login_required
 def remove_demo():
     """GET: what removing the demo takes away, and a confirmation button. POST: remove it."""
-    from blog.demo import remove_demo_content
-    from blog.media.services import delete_files
-
     require_role(current_user, Role.ADMIN, "remove the demo content")
     if request.method == "GET":
         return render_template("site/remove_demo.html", demo_present=services.has_demo_content())
