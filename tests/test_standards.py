@@ -158,8 +158,7 @@ class PageChecker:
         self.expected_status: dict[str, int] = {}
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"{self.current}: script error: {error}"))
-        self.page.on("requestfailed", lambda request: self.problems.append(
-            f"{self.current}: request failed: {request.url} {request.failure}"))
+        self.page.on("requestfailed", self._request_failed)
         self.page.on("response", self._response)
 
     def _console(self, message):
@@ -167,6 +166,11 @@ class PageChecker:
         if message.type == "error" and self.expected_status.get(
                 message.location.get("url", "").removeprefix(self.base_url)) in (None, 200):
             self.problems.append(f"{self.current}: console error: {message.text} ({message.location.get('url')})")
+
+    def _request_failed(self, request):
+        # ERR_ABORTED: the browser itself dropped the request (a lazy image when the crawler moved on).
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"{self.current}: request failed: {request.url} {request.failure}")
 
     def _response(self, response):
         path = response.url.removeprefix(self.base_url)
