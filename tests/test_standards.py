@@ -1,8 +1,9 @@
 """Every page of the demo site, public and editor, checked against the standards we promise.
 
-The pages are found by crawling: start at the home page (and, signed in, at the
-editor), follow every same-site link, keep every HTML answer. Pages that
-features add later are checked without touching this file.
+The pages are found by crawling: start at the home page and the pages emails link
+to (and, signed in, at the editor and admin pages), follow every same-site link and
+form target, keep every HTML answer. Pages that features add later are checked
+without touching this file.
 
 - HTML5 validity: the Nu HTML Checker (npm ``vnu-jar``) reports no error on any page.
 - In Chromium, at 1280 and 390 px wide, public, signed in as admin and on the pages emails
@@ -20,6 +21,7 @@ import pytest
 
 from blog.demo import ADMIN_EMAIL, create_demo_content
 from blog.extensions import db
+from blog.newsletter import services as newsletter
 from blog.newsletter.models import Subscriber
 from tests.browsing import record_requests, sign_in
 
@@ -69,12 +71,26 @@ def crawl(client, start_paths: list[str], site_url: str) -> dict[str, str]:
     return pages
 
 
+SIGNED_IN_STARTS = ["/editor/", "/admin/settings", "/admin/people", "/account/profile", "/newsletter/admin/",
+                    "/media/", "/embeds/", "/events/editor/"]
+
+
+def email_link_paths() -> list[str]:
+    """The pages people reach only from an email: confirm (a new address), preferences, unsubscribe."""
+    outcome = newsletter.subscribe("new.reader@university.ac.uk", name="New Reader")
+    link = newsletter.confirmation_link(outcome.subscriber, outcome.requested)
+    subscribed = db.session.execute(db.select(Subscriber).where(Subscriber.status == "subscribed")).scalars().first()
+    token = newsletter.subscriber_token(subscribed)
+    db.session.commit()
+    return [urlsplit(link).path, f"/newsletter/preferences/{token}", f"/newsletter/unsubscribe/{token}"]
+
+
 @pytest.fixture
 def demo_app(app):
-    with app.app_context():
+    with app.test_request_context():
         created = create_demo_content()
         db.session.commit()
-        return app, created["password"]
+        return app, created["password"], email_link_paths()
 
 
 def _signed_in_client(app, password):
@@ -85,27 +101,15 @@ def _signed_in_client(app, password):
 
 
 def test_every_public_and_editor_page_is_valid_html5(demo_app, html_errors):
-    app, password = demo_app
-    public = crawl(app.test_client(), ["/", "/about", "/login", "/does-not-exist"], app.config["SITE_URL"])
-    editor = crawl(_signed_in_client(app, password), ["/editor/", "/admin/settings", "/admin/people",
-                                                      "/account/profile"], app.config["SITE_URL"])
+    app, password, email_pages = demo_app
+    public = crawl(app.test_client(), ["/", "/about", "/login", "/does-not-exist", *email_pages],
+                   app.config["SITE_URL"])
+    editor = crawl(_signed_in_client(app, password), SIGNED_IN_STARTS, app.config["SITE_URL"])
     pages = {**public, **{f"signed-in {path}": html for path, html in editor.items()}}
     assert len(public) >= 8 and len(editor) >= 8, (sorted(public), sorted(editor))
 
     errors = html_errors(pages)
     assert errors == [], "\n".join(errors)
-
-
-def email_link_paths() -> list[str]:
-    """The pages people reach only from an email: confirm (a new address), preferences, unsubscribe."""
-    from blog.newsletter import services as newsletter
-
-    outcome = newsletter.subscribe("new.reader@university.ac.uk", name="New Reader")
-    link = newsletter.confirmation_link(outcome.subscriber, outcome.requested)
-    subscribed = db.session.execute(db.select(Subscriber).where(Subscriber.status == "subscribed")).scalars().first()
-    token = newsletter.subscriber_token(subscribed)
-    db.session.commit()
-    return [urlsplit(link).path, f"/newsletter/preferences/{token}", f"/newsletter/unsubscribe/{token}"]
 
 
 def _browser_signed_in_client(live_server, password):
@@ -118,8 +122,6 @@ def _browser_signed_in_client(live_server, password):
     return client
 
 
-SIGNED_IN_STARTS = ["/editor/", "/admin/settings", "/admin/people", "/account/profile", "/newsletter/admin/",
-                    "/media/", "/embeds/", "/events/editor/"]
 MISSING_PAGE = "/does-not-exist"
 WIDTHS = (1280, 390)
 # Elements wider than the viewport: what overflows, to name it in the failure.
