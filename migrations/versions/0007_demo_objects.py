@@ -1,14 +1,14 @@
 """demo_objects: which rows `flask demo` created, so that they can be removed in one step
 
-Revision ID: 0006_demo_objects
-Revises: 0005_newsletter
+Revision ID: 0007_demo_objects
+Revises: 0006_session_version
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0006_demo_objects"
-down_revision = "0005_newsletter"
+revision = "0007_demo_objects"
+down_revision = "0006_session_version"
 branch_labels = None
 depends_on = None
 
