@@ -23,6 +23,7 @@ from blog.accounts import services as accounts
 from blog.accounts.models import Role, User
 from blog.core.markdown import render_markdown
 from blog.core.time import UTC
+from blog.core.urls import absolute_url
 from blog.embeds import services as embeds
 from blog.embeds.demo import seed as seed_embeds
 from blog.embeds.models import SocialPost
@@ -228,7 +229,7 @@ def _first_admin() -> User:
 
 
 def _print_sign_in(email: str, password: str | None) -> None:
-    click.echo(f"Sign in at {current_app.config['SITE_URL']}/login")
+    click.echo(f"Sign in at {absolute_url('accounts.login')}")
     click.echo(f"  email:    {email}")
     click.echo(f"  password: {password or '(see instance/demo-admin-password)'}")
 
