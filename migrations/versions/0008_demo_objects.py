@@ -1,14 +1,14 @@
 """demo_objects: which rows `flask demo` created, so that they can be removed in one step
 
-Revision ID: 0007_demo_objects
-Revises: 0006_session_version
+Revision ID: 0008_demo_objects
+Revises: 0007_newsletter_compliance
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0007_demo_objects"
-down_revision = "0006_session_version"
+revision = "0008_demo_objects"
+down_revision = "0007_newsletter_compliance"
 branch_labels = None
 depends_on = None
 
