@@ -31,12 +31,15 @@ setup: $(VENV)/.runtime-installed
 migrate: setup
 	$(BIN)/flask --app wsgi db upgrade
 
-## demo: create the demo content and admin account (idempotent)
+## demo: create the demo content and admin account on a new site (idempotent; not after `flask init` or `flask demo --remove`)
 demo: migrate
-	$(BIN)/flask --app wsgi demo
+	$(BIN)/flask --app wsgi demo --only-new-site
 
-## run: everything above, then serve on http://$(HOST):$(PORT)
+## run: everything above, then serve on http://$(HOST):$(PORT) with the newsletter worker beside the server
+## (queued mail is delivered: to instance/mail/ as .eml files without MAIL_URL). Ctrl+C stops both.
 run: demo
+	@HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app wsgi newsletter worker --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (set TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL)

@@ -100,9 +100,10 @@ def register_logging(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from blog.accounts.cli import users
-    from blog.demo import demo_command
+    from blog.demo import demo_command, init_command
     from blog.newsletter.cli import newsletter
 
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
+    app.cli.add_command(init_command)
     app.cli.add_command(newsletter)

@@ -195,6 +195,7 @@ def from_environment(environ=None) -> dict:
         "MAIL_FOLDER": environ.get("MAIL_FOLDER") or str(instance / "mail"),
         "MAIL_FROM": environ.get("MAIL_FROM") or "",
         "MAIL_TIMEOUT": _int(environ, "MAIL_TIMEOUT", 30),
+        "MAIL_SKIP_RESERVED": _bool(environ.get("MAIL_SKIP_RESERVED"), True),
         "NEWSLETTER_BATCH_SIZE": _int(environ, "NEWSLETTER_BATCH_SIZE", 50),
         "NEWSLETTER_LEASE_SECONDS": _int(environ, "NEWSLETTER_LEASE_SECONDS", 300),
         "NEWSLETTER_MAX_ATTEMPTS": _int(environ, "NEWSLETTER_MAX_ATTEMPTS", 8),

@@ -4,6 +4,11 @@ The content is the project's own (a made-up group, people and workshop) with
 the anatomy of a real write-up: an event report with italics and links, a pull
 quote with attribution, a "watch this space" closing line, two credited authors
 with affiliations, and tags. Running it again changes nothing that exists.
+
+Every row the demo creates is marked in ``demo_objects`` (the admin account is
+not: it is the site's own). ``flask demo --remove`` and the button in site
+settings remove exactly the marked rows; ``flask init`` starts a site with only
+its admin.
 """
 from __future__ import annotations
 
@@ -18,14 +23,25 @@ from blog.accounts import services as accounts
 from blog.accounts.models import Role, User
 from blog.core.markdown import render_markdown
 from blog.core.time import UTC
+from blog.core.urls import absolute_url
+from blog.embeds import services as embeds
 from blog.embeds.demo import seed as seed_embeds
+from blog.embeds.models import SocialPost
+from blog.errors import ValidationFailed
+from blog.events import services as events
 from blog.events.demo import seed as seed_events
+from blog.events.models import Event, event_tags
 from blog.extensions import db
+from blog.media import services as media
 from blog.media.demo import seed as seed_media
+from blog.media.models import Photo
+from blog.newsletter import services as newsletter
 from blog.newsletter.demo import seed as seed_newsletter
+from blog.newsletter.models import Subscriber
 from blog.posts import services as posts
-from blog.posts.models import Post
-from blog.site.services import ensure_settings
+from blog.posts.models import Post, Tag, post_tags
+from blog.site.models import SiteSettings
+from blog.site.services import demo_ids, ensure_settings, forget_demo_marks, has_demo_content, mark_as_demo
 
 ADMIN_EMAIL = "admin@example.org"
 WRITEUP_SLUG = "safer-screens-a-netguard-workshop"
@@ -70,14 +86,14 @@ def _admin_password_file() -> Path:
     return Path(current_app.instance_path) / "demo-admin-password"
 
 
-def ensure_admin() -> tuple[User, str | None]:
-    """The demo admin and, the first time only, its new password (kept under instance/)."""
-    admin = accounts.user_by_email(ADMIN_EMAIL)
+def ensure_admin(email: str = ADMIN_EMAIL) -> tuple[User, str | None]:
+    """The site's admin and, the first time only, its new password (kept under instance/)."""
+    admin = accounts.user_by_email(email)
     password_file = _admin_password_file()
     if admin is not None:
         return admin, password_file.read_text().strip() if password_file.exists() else None
     password = secrets.token_urlsafe(12)
-    admin = accounts.create_user(ADMIN_EMAIL, password, role=Role.ADMIN, display_name="Site Admin")
+    admin = accounts.create_user(email, password, role=Role.ADMIN, display_name="Site Admin")
     password_file.write_text(password)
     password_file.chmod(0o600)
     return admin, password
@@ -89,17 +105,23 @@ def ensure_author(email: str, name: str, affiliation: str, bio: str) -> User:
     )
 
 
+DEMO_SETTINGS = {
+    "site_name": "netGUARD",
+    "tagline": "Understanding Online Harm to Children, and the People Who Cause It",
+    "description": ("A research collaboration on keeping children safe online: "
+                    "workshop reports, findings and upcoming events."),
+    "footer_text": "netGUARD is a fictional research group created for this demo.",
+    "about_markdown": ("*netGUARD* is a (fictional) research collaboration between the "
+                       "University of Northbridge and Eastfield University."),
+}
+
+
 def create_demo_content() -> dict:
     """Create what is missing of the demo; returns the objects for later demo steps."""
     settings = ensure_settings()
     if settings.site_name == "Research Group Blog":
-        settings.site_name = "netGUARD"
-        settings.tagline = "Understanding Online Harm to Children, and the People Who Cause It"
-        settings.description = ("A research collaboration on keeping children safe online: "
-                                "workshop reports, findings and upcoming events.")
-        settings.footer_text = "netGUARD is a fictional research group created for this demo."
-        settings.about_markdown = ("*netGUARD* is a (fictional) research collaboration between the "
-                                   "University of Northbridge and Eastfield University.")
+        for name, value in DEMO_SETTINGS.items():
+            setattr(settings, name, value)
         settings.about_html = render_markdown(settings.about_markdown)
     admin, password = ensure_admin()
     okafor = ensure_author("a.okafor@example.org", "Dr Amara Okafor", "University of Northbridge",
@@ -114,7 +136,7 @@ def create_demo_content() -> dict:
             tag_names=["Workshops", "Events", "Practitioners"], author_ids=[okafor.id, hartley.id],
         ), by=admin)
         posts.publish_post(writeup, by=admin, at=datetime(2025, 3, 14, 10, 0, tzinfo=UTC))
-    db.session.flush()
+    mark_as_demo(okafor, hartley, writeup)
     created = {"admin": admin, "password": password, "authors": [okafor, hartley], "writeup": writeup}
     # Each feature adds its part (idempotent, flushes): photos first, since quotes and events follow.
     for seed in (seed_media, seed_embeds, seed_events, seed_newsletter):
@@ -122,12 +144,124 @@ def create_demo_content() -> dict:
     return created
 
 
+def is_new_site() -> bool:
+    """No one has an account yet: the state ``flask init`` or the demo start from."""
+    return db.session.execute(db.select(User.id).limit(1)).first() is None
+
+
+def _marked(model) -> list:
+    ids = demo_ids(model)
+    return list(db.session.execute(db.select(model).where(model.id.in_(ids))).scalars()) if ids else []
+
+
+def _tags_in_use() -> set[int]:
+    used = db.session.execute(db.select(post_tags.c.tag_id).union(db.select(event_tags.c.tag_id))).scalars()
+    return set(used)
+
+
+def remove_demo_content(*, by: User) -> tuple[dict[str, int], list[str]]:
+    """Delete every row marked as demo content, and nothing else.
+
+    Demo people's remaining credits and events go to ``by``; a demo photo or
+    quote that one of the group's own posts shows is kept (it has become theirs);
+    tags the demo brought are deleted once nothing uses them; site settings that
+    still hold the demo's words go back to the defaults. Returns what was removed,
+    by kind, and the photo files to delete after the commit.
+
+    :raise NotAllowed: below admin.
+    """
+    accounts.require_role(by, Role.ADMIN, "remove the demo content")
+    removed = dict.fromkeys(("posts", "events", "quotes", "photos", "subscribers", "people", "tags"), 0)
+    demo_posts, demo_events = _marked(Post), _marked(Event)
+    demo_tags = ({tag.id for post in demo_posts for tag in post.tags}
+                 | {tag.id for event in demo_events for tag in event.tags})
+    for post in demo_posts:
+        posts.delete_post(post, by=by)
+    for event in demo_events:
+        events.delete_event(event, by=by)
+    removed["posts"], removed["events"] = len(demo_posts), len(demo_events)
+    db.session.flush()
+    files: list[str] = []
+    for snapshot in _marked(SocialPost):
+        try:
+            embeds.delete_snapshot(snapshot, by=by)
+            removed["quotes"] += 1
+        except ValidationFailed:  # one of the group's posts shows it
+            pass
+    for photo in _marked(Photo):
+        try:
+            files += media.delete_photo(photo, by=by)
+            removed["photos"] += 1
+        except ValidationFailed:
+            pass
+    for subscriber in _marked(Subscriber):
+        newsletter.delete_subscriber(subscriber)
+        removed["subscribers"] += 1
+    for person in _marked(User):
+        if person.id != by.id:
+            accounts.delete_person(person, by=by, hand_over_to=by)
+            removed["people"] += 1
+    unused = demo_tags - _tags_in_use()
+    for tag in db.session.execute(db.select(Tag).where(Tag.id.in_(unused))).scalars() if unused else ():
+        posts.delete_tag(tag, by=by)
+        removed["tags"] += 1
+    _reset_demo_settings(ensure_settings())
+    forget_demo_marks()
+    db.session.flush()
+    return removed, files
+
+
+def _reset_demo_settings(settings: SiteSettings) -> None:
+    """Settings the group has not changed from the demo's go back to the defaults of a new site."""
+    for name, value in DEMO_SETTINGS.items():
+        if getattr(settings, name) == value:
+            setattr(settings, name, SiteSettings.__table__.c[name].default.arg)
+    if settings.about_markdown == "":
+        settings.about_html = ""
+
+
+def _first_admin() -> User:
+    admin = db.session.execute(db.select(User).where(User.role == Role.ADMIN.value, User.active)
+                               .order_by(User.id)).scalars().first()
+    if admin is None:
+        raise click.ClickException("This site has no active admin to act as.")
+    return admin
+
+
+def _print_sign_in(email: str, password: str | None) -> None:
+    click.echo(f"Sign in at {absolute_url('accounts.login')}")
+    click.echo(f"  email:    {email}")
+    click.echo(f"  password: {password or '(see instance/demo-admin-password)'}")
+
+
 @click.command("demo")
-def demo_command():
-    """Create demo content (idempotent) and print how to sign in."""
+@click.option("--remove", is_flag=True, help="Remove every demo object (the site's own content stays).")
+@click.option("--only-new-site", is_flag=True,
+              help="Do nothing on a site that has its own people but no demo (after `flask init` or --remove).")
+def demo_command(remove: bool, only_new_site: bool):
+    """Create demo content (idempotent) and print how to sign in; or remove it."""
+    if remove:
+        removed, files = remove_demo_content(by=_first_admin())
+        db.session.commit()
+        media.delete_files(files)
+        click.echo("Demo content removed: " + ", ".join(f"{count} {kind}" for kind, count in removed.items()))
+        return
+    if only_new_site and not is_new_site() and not has_demo_content():
+        click.echo("This site has its own content: no demo added (`flask demo` adds it anyway).")
+        return
     created = create_demo_content()
     db.session.commit()
-    password = created["password"] or "(see instance/demo-admin-password)"
-    click.echo(f"Demo content ready. Sign in at {current_app.config['SITE_URL']}/login")
-    click.echo(f"  email:    {ADMIN_EMAIL}")
-    click.echo(f"  password: {password}")
+    click.echo("Demo content ready.")
+    _print_sign_in(ADMIN_EMAIL, created["password"])
+
+
+@click.command("init")
+@click.option("--email", default=ADMIN_EMAIL, show_default=True, help="The first admin's email address.")
+def init_command(email: str):
+    """Start an empty site: only the admin account (no demo content), and print how to sign in."""
+    if not is_new_site() and accounts.user_by_email(email) is None:
+        raise click.ClickException("This site already has people; `flask init` is for a new site.")
+    admin, password = ensure_admin(email)
+    db.session.commit()
+    click.echo("Site ready, with no content yet.")
+    _print_sign_in(admin.email, password)

@@ -48,8 +48,14 @@ class EditConflict(DomainError):
 
 
 def wants_json() -> bool:
-    """Whether the client (one of the editor's scripts) asked for JSON rather than a page."""
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    """Whether the client (one of the editor's scripts) named JSON explicitly, ranked above a page.
+
+    A wildcard (``*/*`` from curl, crawlers and link checkers) never counts as asking for JSON:
+    ``best_match`` would pick the first offer for it, so the explicit entries are compared instead.
+    """
+    named = {mimetype: quality for mimetype, quality in request.accept_mimetypes}
+    json_quality = named.get("application/json", 0)
+    return json_quality > 0 and json_quality >= request.accept_mimetypes["text/html"]
 
 
 HEADINGS = {

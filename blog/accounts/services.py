@@ -258,5 +258,26 @@ def sign_out_everywhere(user: User, *, by: User) -> None:
     user.end_sessions()
 
 
+def delete_person(user: User, *, by: User, hand_over_to: User) -> None:
+    """Delete an account for good; ``hand_over_to`` is credited on their posts and owns their events.
+
+    :raise NotAllowed: below admin. :raise ValidationFailed: for one's own account, or handing
+    over to the person being deleted.
+    """
+    # Imported here: posts and events build on accounts (roles), not the other way round.
+    from blog.events.services import hand_over_events
+    from blog.posts.services import hand_over_posts
+
+    require_role(by, Role.ADMIN, "delete people")
+    if user.id == by.id:
+        raise ValidationFailed("You cannot delete your own account.")
+    if hand_over_to.id == user.id:
+        raise ValidationFailed("Choose someone else to take over their posts and events.", field="hand_over_to")
+    hand_over_posts(user, to=hand_over_to)
+    hand_over_events(user, to=hand_over_to)
+    db.session.delete(user)
+    db.session.flush()
+
+
 def list_users() -> list[User]:
     return list(db.session.execute(db.select(User).order_by(User.display_name)).scalars())

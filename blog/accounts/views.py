@@ -116,6 +116,32 @@ def toggle_active(user_id: int):
     return redirect(url_for("accounts.people"))
 
 
+@bp.route("/admin/people/<int:user_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_person(user_id: int):
+    """GET: confirmation, choosing who takes over their posts and events. POST: delete for good."""
+    services.require_role(current_user, Role.ADMIN, "delete people")
+    user = db.get_or_404(User, user_id)
+    others = [person for person in services.list_users() if person.id != user.id]
+    error = None
+    if request.method == "POST":
+        heir = db.session.get(User, request.form.get("hand_over_to", type=int) or 0)
+        try:
+            if heir is None:
+                raise ValidationFailed("Choose who takes over their posts and events.")
+            services.delete_person(user, by=current_user, hand_over_to=heir)
+        except ValidationFailed as failure:
+            db.session.rollback()
+            error = failure.message
+        else:
+            name, heir_name = user.display_name, heir.display_name
+            db.session.commit()
+            flash(f"{name} is deleted; {heir_name} now has their posts and events.", "success")
+            return redirect(url_for("accounts.people"))
+    return render_template("accounts/delete_person.html", person=user, others=others, error=error), \
+        400 if error else 200
+
+
 @bp.post("/admin/people/<int:user_id>/reset-link")
 @login_required
 def reset_link(user_id: int):

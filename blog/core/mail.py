@@ -291,6 +291,21 @@ class PermanentFailure(MailError):
 _THROTTLE_WORDS = re.compile(rb"throttl|rate|too many|slow down|try again later|limit", re.I)
 
 
+class ReservedAddress(MailError):
+    """An address in a domain reserved for examples and tests: never handed to a mail server."""
+
+
+# RFC 2606 and RFC 6761: names that can never belong to a real mailbox.
+RESERVED_DOMAINS = ("example.org", "example.com", "example.net")
+RESERVED_TOP_LEVEL = ("test", "invalid", "example", "localhost")
+
+
+def is_reserved_address(email: str) -> bool:
+    domain = email.rpartition("@")[2].strip().rstrip(".").lower()
+    return (domain.rsplit(".", 1)[-1] in RESERVED_TOP_LEVEL
+            or any(domain == d or domain.endswith("." + d) for d in RESERVED_DOMAINS))
+
+
 def classify(code: int | None, text: bytes | str = b"") -> MailError:
     if isinstance(text, str):
         text = text.encode("utf-8", "replace")
@@ -313,9 +328,10 @@ class SMTPSettings:
     username: str | None = None
     password: str | None = None
     timeout: float = 30
+    skip_reserved: bool = True  # see ``is_reserved_address``
 
     @classmethod
-    def from_url(cls, url: str, timeout: float = 30) -> "SMTPSettings":
+    def from_url(cls, url: str, timeout: float = 30, skip_reserved: bool = True) -> "SMTPSettings":
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
             raise ValueError(f"MAIL_URL must start with smtp:// or smtps://, not {parts.scheme}://")
@@ -329,6 +345,7 @@ class SMTPSettings:
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             timeout=float(query.get("timeout", timeout)),
+            skip_reserved=skip_reserved,
         )
 
 
@@ -366,6 +383,9 @@ class SMTPConnection:
         return self
 
     def send(self, from_email: str, to_email: str, raw: bytes) -> None:
+        """:raise ReservedAddress: before any SMTP command, for an address no one can own."""
+        if self.settings.skip_reserved and is_reserved_address(to_email):
+            raise ReservedAddress(f"not sent: {to_email.rpartition('@')[2]} is a reserved domain (RFC 2606/6761)")
         try:
             if self.pipelining:
                 self._send_pipelined(from_email, to_email, raw)
@@ -463,7 +483,8 @@ def get_sender():
     """The sender ``MAIL_URL`` names, or the folder of ``.eml`` files when it is empty."""
     url = current_app.config.get("MAIL_URL") or ""
     if url:
-        return SMTPSender(SMTPSettings.from_url(url, timeout=current_app.config.get("MAIL_TIMEOUT", 30)))
+        return SMTPSender(SMTPSettings.from_url(url, timeout=current_app.config.get("MAIL_TIMEOUT", 30),
+                                                skip_reserved=current_app.config.get("MAIL_SKIP_RESERVED", True)))
     return FolderSender(Path(current_app.config["MAIL_FOLDER"]))
 
 

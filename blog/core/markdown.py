@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from html import unescape
+from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -159,10 +159,47 @@ def render_inline(text: str) -> str:
     return clean_html(_parser.renderInline(text or ""))
 
 
+# Elements a browser lays out on their own line (or cell): only their edges separate words.
+# Inline elements (em, a, code, span, ...) join their text to its neighbours as written.
+_BLOCK_ELEMENTS = frozenset("""
+    address article aside blockquote br dd details div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6
+    header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul
+""".split())
+_UNSHOWN_ELEMENTS = frozenset({"script", "style", "template"})
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.unshown = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _UNSHOWN_ELEMENTS:
+            self.unshown += 1
+        elif tag in _BLOCK_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _UNSHOWN_ELEMENTS:
+            self.unshown = max(0, self.unshown - 1)
+        elif tag in _BLOCK_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self.unshown:
+            self.parts.append(data)
+
+
 def plain_text(html: str) -> str:
-    """Text of clean HTML, whitespace folded: for excerpts, descriptions and search."""
-    text = re.sub(r"<[^>]+>", " ", html or "")
-    return re.sub(r"\s+", " ", unescape(text)).strip()
+    """Text of clean HTML as a browser shows it, whitespace folded: for excerpts, descriptions, search.
+
+    A space separates blocks only; ``(<a>University</a>)`` stays ``(University)``.
+    """
+    extractor = _TextExtractor()
+    extractor.feed(html or "")
+    extractor.close()
+    return re.sub(r"\s+", " ", "".join(extractor.parts)).strip()
 
 
 def excerpt_from(html: str, limit: int = 280) -> str:

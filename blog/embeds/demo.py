@@ -12,6 +12,7 @@ from blog.core.time import UTC
 from blog.embeds import services
 from blog.embeds.services import SnapshotInput
 from blog.posts import services as posts
+from blog.site.services import mark_as_demo
 
 ANCHOR = "under the *#netGUARD* hashtag."
 DIRECTIVES = ("[[social:rivera-workshop-day]]\n\n"
@@ -45,8 +46,8 @@ QUOTES = [
 def seed(created: dict) -> None:
     admin, writeup = created["admin"], created["writeup"]
     for quote in QUOTES:
-        if services.snapshot_by_key(quote.key) is None:
-            services.create_snapshot(quote, by=admin)
+        snapshot = services.snapshot_by_key(quote.key) or services.create_snapshot(quote, by=admin)
+        mark_as_demo(snapshot)
     body = writeup.body_markdown
     if "[[social:" in body or ANCHOR not in body:
         return

@@ -8,6 +8,7 @@ from blog.events import services
 from blog.events.models import Event
 from blog.events.services import EventInput, PersonInput
 from blog.extensions import db
+from blog.site.services import mark_as_demo
 
 WORKSHOP_SLUG = "online-harm-and-the-people-who-cause-it"
 PRACTITIONER_DAY_SLUG = "netguard-practitioner-day"
@@ -69,7 +70,8 @@ def seed(created: dict) -> None:
             tag_names=["Events"],
         ), by=admin)
         services.publish_event(teaser, by=admin)
-    db.session.flush()
+    mark_as_demo(*(event for slug in (WORKSHOP_SLUG, PRACTITIONER_DAY_SLUG, TEASER_SLUG)
+                   if (event := _by_slug(slug)) is not None))
 
 
 

@@ -365,6 +365,13 @@ def delete_event(event: Event, *, by: User) -> None:
     db.session.flush()
 
 
+def hand_over_events(person: User, *, to: User) -> int:
+    """Make ``to`` the owner of every event ``person`` created. Returns how many."""
+    result = db.session.execute(
+        db.update(Event).where(Event.created_by_id == person.id).values(created_by_id=to.id))
+    return result.rowcount
+
+
 # --- post ↔ event ----------------------------------------------------------------------------
 
 def event_for_post(post: Post) -> Event | None:
@@ -425,8 +432,10 @@ def _upcoming_filter(now: datetime):
                    or_(Event.over_at.is_(None), Event.over_at > now))
 
 
-def _upcoming_query(now: datetime, *, dated: bool):
+def _upcoming_query(now: datetime, *, dated: bool, tag: Tag | None = None):
     query = db.select(Event).where(_upcoming_filter(now))
+    if tag is not None:
+        query = query.where(exists().where(event_tags.c.event_id == Event.id, event_tags.c.tag_id == tag.id))
     if dated:
         return query.where(Event.precision.in_(DATED)).order_by(Event.sort_at.asc(), Event.id.asc())
     return query.where(Event.precision.not_in(DATED)).order_by(
@@ -435,26 +444,33 @@ def _upcoming_query(now: datetime, *, dated: bool):
     )
 
 
-def upcoming_dated(*, limit: int | None = None, now: datetime | None = None) -> list[Event]:
-    """Published events known to the day and not over yet, soonest first."""
-    query = _upcoming_query(now or utcnow(), dated=True)
+def upcoming_dated(*, limit: int | None = None, now: datetime | None = None, tag: Tag | None = None) -> list[Event]:
+    """Published events known to the day and not over yet, soonest first (only ``tag``'s, if given)."""
+    query = _upcoming_query(now or utcnow(), dated=True, tag=tag)
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
-def upcoming_teasers(*, limit: int | None = None, now: datetime | None = None) -> list[Event]:
+def upcoming_teasers(*, limit: int | None = None, now: datetime | None = None,
+                     tag: Tag | None = None) -> list[Event]:
     """"Watch this space": a month, then a season, soonest first; to be announced last."""
-    query = _upcoming_query(now or utcnow(), dated=False)
+    query = _upcoming_query(now or utcnow(), dated=False, tag=tag)
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
-def upcoming_events(*, limit: int | None = None, now: datetime | None = None) -> list[Event]:
+def upcoming_events(*, limit: int | None = None, now: datetime | None = None,
+                    tag: Tag | None = None) -> list[Event]:
     """Published events not yet over: dated ones soonest first, then "watch this space" teasers
     (month, then season, soonest first; to-be-announced last)."""
     now = now or utcnow()
-    dated = upcoming_dated(limit=limit, now=now)
+    dated = upcoming_dated(limit=limit, now=now, tag=tag)
     if limit is not None and len(dated) >= limit:
         return dated
-    return dated + upcoming_teasers(limit=None if limit is None else limit - len(dated), now=now)
+    return dated + upcoming_teasers(limit=None if limit is None else limit - len(dated), now=now, tag=tag)
+
+
+def writeup_condition():
+    """Posts that are the write-up of an event (for ``posts.page_of_posts``)."""
+    return Post.id.in_(db.select(event_writeups.c.post_id))
 
 
 def past_events(*, year: int | None = None, limit: int | None = None,

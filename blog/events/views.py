@@ -23,6 +23,7 @@ from blog.events.models import Event, EventStatus, PersonRole, Precision
 from blog.events.structured_data import event_json_ld
 from blog.extensions import db
 from blog.media import services as media
+from blog.posts import services as posts
 from blog.site import sitemap
 from blog.site.services import content_stamp, get_settings, register_next_change
 
@@ -30,6 +31,7 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 
 PAST_PAGE_LIMIT = 100
 UPCOMING_PAGE_LIMIT = 100  # of each kind; the calendar and feed follow the rest
+WRITEUPS_ON_INDEX = 3  # the newest write-ups of held events; the past page has them all
 LOCAL_TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -68,8 +70,9 @@ def index():
     dated = services.upcoming_dated(limit=UPCOMING_PAGE_LIMIT + 1)
     teasers = services.upcoming_teasers(limit=UPCOMING_PAGE_LIMIT + 1)
     more = len(dated) > UPCOMING_PAGE_LIMIT or len(teasers) > UPCOMING_PAGE_LIMIT
+    writeups = posts.page_of_posts(services.writeup_condition(), per_page=WRITEUPS_ON_INDEX).items
     return render_template("events/index.html", dated=dated[:UPCOMING_PAGE_LIMIT],
-                           teasers=teasers[:UPCOMING_PAGE_LIMIT], more=more)
+                           teasers=teasers[:UPCOMING_PAGE_LIMIT], more=more, writeups=writeups)
 
 
 @bp.get("/past")

@@ -10,6 +10,7 @@ from blog.extensions import db
 from blog.media import services
 from blog.media.models import Photo
 from blog.posts import services as posts
+from blog.site.services import mark_as_demo
 
 SELFIE = "netguard-workshop-selfie.jpg"
 TEAM = "netguard-wider-team.jpg"
@@ -45,6 +46,7 @@ def _photo(name: str, make, *, by, alt: str, caption: str, credit: str) -> Photo
     if photo is None:
         photo = services.store_photo(make(), name, by=by)
         services.update_photo(photo, by=by, alt_text=alt, caption=caption, credit=credit)
+    mark_as_demo(photo)
     return photo
 
 
@@ -80,6 +82,8 @@ def seed(created: dict) -> None:
         body = _insert_after(body, "took home a set of practical assessment tools", f"[[photo:{selfie.key}]]")
     if f"[[photo:{team.key}]]" not in body:
         body = _insert_after(body, "- Action planning for each attendee's service", f"[[photo:{team.key}]]")
+    if writeup.feature_photo_id is None:
+        services.set_feature_photo(writeup, team.key, by=admin)
     if body != writeup.body_markdown:
         posts.save_post(writeup, posts.PostInput(title=writeup.title, body_markdown=body),
                         by=admin, base_version=writeup.version)

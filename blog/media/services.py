@@ -33,6 +33,7 @@ MAX_ALT_LENGTH = 1000
 # In ``sizes`` a rem is the browser's default 16 px, not the page's root, hence pixels.
 SIZES = "(min-width: 1040px) 972px, 100vw"
 GALLERY_SIZES = "(min-width: 1040px) 480px, 50vw"
+CARD_SIZES = "(min-width: 40rem) 14rem, 100vw"  # a listing's card: beside the text, or above it on a phone
 KEY_PATTERN = re.compile(r"^[a-z0-9]{4,16}$")
 
 
@@ -271,11 +272,14 @@ def require_alt_text(post) -> None:
 
 # --- rendering -------------------------------------------------------------------------------
 
-def photo_url(photo: Photo, width: int = 960, fmt: str = "jpeg", external: bool = False) -> str:
-    """The URL of the narrowest ``fmt`` variant at least ``width`` wide (else the widest)."""
+def _variant(photo: Photo, width: int, fmt: str = "jpeg") -> dict:
+    """The narrowest ``fmt`` variant at least ``width`` wide (else the widest)."""
     variants = photo.variant_list(fmt)
-    chosen = next((v for v in variants if v["width"] >= width), variants[-1])
-    return file_url(chosen["name"], external=external)
+    return next((v for v in variants if v["width"] >= width), variants[-1])
+
+
+def photo_url(photo: Photo, width: int = 960, fmt: str = "jpeg", external: bool = False) -> str:
+    return file_url(_variant(photo, width, fmt)["name"], external=external)
 
 
 @dataclass(frozen=True)
@@ -291,8 +295,7 @@ class SharedImage:
 
 
 def shared_image(photo: Photo, width: int = 1600) -> SharedImage:
-    variants = photo.variant_list("jpeg")
-    chosen = next((v for v in variants if v["width"] >= width), variants[-1])
+    chosen = _variant(photo, width)
     return SharedImage(url=file_url(chosen["name"], external=True), width=chosen["width"],
                        height=chosen["height"], length=chosen["bytes"], alt_text=photo.alt_text)
 
@@ -312,9 +315,14 @@ def _template(name: str):
 
 
 def figure_context(photo: Photo, sizes: str = SIZES) -> dict:
+    """What ``media/_figure.html`` needs. ``width``/``height`` are those of the ``src`` file: a
+    reader that ignores ``srcset`` (feed readers, mail clients) sizes the picture from them."""
+    fallback = _variant(photo, 960)
     return {
         "photo": photo,
-        "src": photo_url(photo, 960),
+        "src": file_url(fallback["name"]),
+        "width": fallback["width"],
+        "height": fallback["height"],
         "srcset_jpeg": _srcset(photo, "jpeg"),
         "srcset_webp": _srcset(photo, "webp"),
         "sizes": sizes,
@@ -326,6 +334,11 @@ def render_photo_figure(photo: Photo, *, css_class: str = "photo", eager: bool =
     """``<figure>`` with a responsive ``<img>`` and the caption and credit; the image loads lazily
     unless ``eager`` (a photo at the top of the page, which the reader sees first)."""
     return Markup(_template("media/_figure.html").render(css_class=css_class, eager=eager, **figure_context(photo)))
+
+
+def render_card_photo(photo: Photo) -> Markup:
+    """The responsive ``<picture>`` of a post or event card in a listing (no caption: the card is the context)."""
+    return Markup(_template("media/_card_photo.html").render(**figure_context(photo, CARD_SIZES)))
 
 
 def render_gallery(photos: list[Photo]) -> Markup:

@@ -30,6 +30,7 @@ def _register_directives(state):
     register_directive("photo", services.photo_directive)
     register_directive("gallery", services.gallery_directive)
     state.app.jinja_env.globals.update(render_photo_figure=services.render_photo_figure,
+                                       render_card_photo=services.render_card_photo,
                                        photo_url=services.photo_url, shared_image=services.shared_image)
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from blog.core.mail import MailError, MessageTemplate, PermanentFailure, Throttled, get_sender
+from blog.core.mail import MailError, MessageTemplate, PermanentFailure, ReservedAddress, Throttled, get_sender
 from blog.core.time import utcnow
 from blog.core.urls import absolute_url
 from blog.extensions import db
@@ -267,6 +267,11 @@ class Worker:
                                           values={"PREFERENCES_URL": prefs_fmt.format(token)},
                                           message_id=message_id)
                     connection.send(self.return_path or template.from_email, email, raw)
+                except ReservedAddress as error:
+                    self._mark(delivery_id, status=DeliveryStatus.SKIPPED.value, claimed_by=None,
+                               last_error=str(error))
+                    self.stats.skipped += 1
+                    continue
                 except ValueError as error:  # an address the message cannot carry
                     self._fail(delivery_id, sub_id, attempts, f"unusable address: {error}", bounce=False)
                     continue

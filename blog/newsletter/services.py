@@ -876,9 +876,10 @@ def recent_mailings(limit: int = 30) -> list[Mailing]:
 
 
 def failures(mailing: Mailing, limit: int = 200) -> list[Delivery]:
+    """Deliveries that did not reach their recipient (failed, or skipped with the reason)."""
     return list(db.session.execute(
         select(Delivery).where(Delivery.mailing_id == mailing.id,
-                               Delivery.status == DeliveryStatus.FAILED.value)
+                               Delivery.status.in_([DeliveryStatus.FAILED.value, DeliveryStatus.SKIPPED.value]))
         .order_by(Delivery.id).limit(limit)
     ).scalars())
 

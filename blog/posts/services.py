@@ -259,6 +259,27 @@ def delete_post(post: Post, *, by: User) -> None:
     db.session.delete(post)
 
 
+def hand_over_posts(person: User, *, to: User) -> int:
+    """Credit ``to`` instead of ``person`` on every post (same place in the byline; once if both
+    were credited), and make ``to`` the creator of what ``person`` created. Returns how many posts."""
+    posts = list(db.session.execute(
+        db.select(Post).where(db.or_(Post.created_by_id == person.id,
+                                     Post.credits.any(PostAuthor.user_id == person.id)))).scalars())
+    for post in posts:
+        if post.created_by_id == person.id:
+            post.created_by_id = to.id
+        credited = {credit.user_id for credit in post.credits}
+        for credit in list(post.credits):
+            if credit.user_id != person.id:
+                continue
+            if to.id in credited:
+                post.credits.remove(credit)
+            else:
+                post.credits[post.credits.index(credit)] = PostAuthor(user_id=to.id, position=credit.position)
+    db.session.flush()
+    return len(posts)
+
+
 # --- revisions -------------------------------------------------------------------------------
 
 def revisions_of(post: Post) -> list[PostRevision]:

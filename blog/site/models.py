@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from blog.core.time import UTCDateTime, utcnow
@@ -39,3 +39,18 @@ class SiteSettings(db.Model):
     # or ending), stored so that reading the version stays one primary-key look-up.
     next_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DemoObject(db.Model):
+    """A row ``flask demo`` created, by table and id: removing the demo removes exactly these.
+
+    Marks are kept apart from the content tables so that no feature's model has
+    to know about the demo, and content a group writes is never mistaken for it.
+    """
+
+    __tablename__ = "demo_objects"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # the marked row's table name
+    object_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    affects_public_pages = False

@@ -14,7 +14,7 @@ from blog.core.time import is_valid_zone, utcnow
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.posts.models import VISIBLE_STATUSES, Post
-from blog.site.models import SETTINGS_ID, SiteSettings, new_content_version
+from blog.site.models import SETTINGS_ID, DemoObject, SiteSettings, new_content_version
 
 
 def get_settings() -> SiteSettings:
@@ -153,3 +153,30 @@ def _move_content_version(session: Session, flush_context) -> None:
                              .execution_options(synchronize_session=False))
     if result.rowcount == 0:  # the first write on a fresh site
         session.execute(insert(SiteSettings).values(id=SETTINGS_ID, **values))
+
+
+# --- demo marks --------------------------------------------------------------------------------
+
+def mark_as_demo(*objects) -> None:
+    """Record rows as demo content (idempotent). Call from ``flask demo`` for what it creates or finds."""
+    db.session.flush()  # every object has its id
+    for obj in objects:
+        key = (obj.__tablename__, obj.id)
+        if db.session.get(DemoObject, key) is None:
+            db.session.add(DemoObject(kind=key[0], object_id=key[1]))
+    db.session.flush()
+
+
+def demo_ids(model) -> list[int]:
+    """Ids of ``model``'s rows marked as demo content."""
+    return list(db.session.execute(
+        db.select(DemoObject.object_id).where(DemoObject.kind == model.__tablename__)
+        .order_by(DemoObject.object_id)).scalars())
+
+
+def has_demo_content() -> bool:
+    return db.session.execute(db.select(DemoObject.kind).limit(1)).first() is not None
+
+
+def forget_demo_marks() -> None:
+    db.session.execute(db.delete(DemoObject))

@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_from_directory, url_for)
+                   send_file, send_from_directory, url_for)
 from flask_login import current_user, login_required
 from PIL import Image, UnidentifiedImageError
 
@@ -15,9 +15,11 @@ from blog.accounts.services import require_role
 from blog.core.cache import cached_page
 from blog.core.time import utcnow
 from blog.core.urls import absolute_url
+from blog.demo import remove_demo_content
 from blog.errors import ValidationFailed
 from blog.extensions import db
-from blog.site import services, sitemap
+from blog.media.services import delete_files
+from blog.site import icons, services, sitemap
 from blog.site.forms import SettingsForm
 
 bp = Blueprint("site", __name__)
@@ -53,7 +55,23 @@ def settings():
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for("site.settings"))
-    return render_template("site/settings.html", form=form), 200 if request.method == "GET" else 400
+    return render_template("site/settings.html", form=form,
+                           demo_present=services.has_demo_content()), 200 if request.method == "GET" else 400
+
+
+@bp.route("/admin/settings/remove-demo", methods=["GET", "POST"])
+@login_required
+def remove_demo():
+    """GET: what removing the demo takes away, and a confirmation button. POST: remove it."""
+    require_role(current_user, Role.ADMIN, "remove the demo content")
+    if request.method == "GET":
+        return render_template("site/remove_demo.html", demo_present=services.has_demo_content())
+    removed, files = remove_demo_content(by=current_user)
+    db.session.commit()
+    delete_files(files)
+    flash("The demo content is removed: " + ", ".join(f"{count} {kind}" for kind, count in removed.items())
+          + ". Your own content is untouched.", "success")
+    return redirect(url_for("site.settings"))
 
 
 def _store_logo(upload) -> str:
@@ -80,6 +98,15 @@ def _store_logo(upload) -> str:
 def site_media(filename: str):
     response = send_from_directory(Path(current_app.config["MEDIA_ROOT"]) / "site", filename)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/favicon.ico", defaults={"name": "favicon.ico"})
+@bp.get("/apple-touch-icon.png", defaults={"name": "apple-touch-icon.png"})
+def icon(name: str):
+    """The site's icon, from the logo in site settings or the default (``blog/site/icons.py``)."""
+    response = send_file(icons.icon_file(name, services.get_settings().logo_path), conditional=True)
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_CACHE_SECONDS']}"
     return response
 
 

@@ -26,7 +26,7 @@ def test_caption_is_inline_markdown_and_credit_is_plain(appctx):
     figure = str(services.render_photo_figure(stored))
     assert "<figcaption>The team, <em>from left to right</em>: Ana, Ben" in figure
     assert "Jo &lt;b&gt;Bloggs&lt;/b&gt;" in figure  # escaped, never markup
-    for attribute in ('loading="lazy"', 'decoding="async"', 'width="1200"', 'height="800"',
+    for attribute in ('loading="lazy"', 'decoding="async"', 'width="960"', 'height="640"',
                       'alt="Six people in a row"', "srcset=", "sizes="):
         assert attribute in figure
 
