@@ -1,14 +1,14 @@
 """demo_objects: which rows `flask demo` created, so that they can be removed in one step
 
-Revision ID: 0008_demo_objects
-Revises: 0007_newsletter_compliance
+Revision ID: 0009_demo_objects
+Revises: 0008_content_version
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0008_demo_objects"
-down_revision = "0007_newsletter_compliance"
+revision = "0009_demo_objects"
+down_revision = "0008_content_version"
 branch_labels = None
 depends_on = None
 
