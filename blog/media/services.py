@@ -21,7 +21,7 @@ from blog.core.time import utcnow
 from blog.core.urls import absolute_path
 from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
-from blog.media.images import Prepared, prepare_image
+from blog.media.images import Prepared, prepare_image, prepare_logo
 from blog.media.models import Photo
 from blog.media.storage import get_storage
 
@@ -37,6 +37,14 @@ def _prepare(data: bytes, filename: str) -> Prepared:
     config = current_app.config
     return prepare_image(data, filename, max_bytes=config["MAX_UPLOAD_BYTES"],
                          max_pixels=config["MAX_IMAGE_PIXELS"])
+
+
+def logo_png(data: bytes, filename: str, *, max_bytes: int) -> bytes:
+    """The site logo, checked and decoded as photos are, as a PNG of at most 600 × 600 pixels.
+
+    :raise ValidationFailed: as :func:`store_photo` does.
+    """
+    return prepare_logo(data, filename, max_bytes=max_bytes, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
 
 
 def _new_key() -> str:

@@ -1,14 +1,12 @@
 """Site-wide pages: about, settings, sitemap.xml and robots.txt."""
 from __future__ import annotations
 
-import io
 import secrets
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_login import current_user, login_required
-from PIL import Image, UnidentifiedImageError
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
@@ -17,6 +15,7 @@ from blog.core.time import utcnow
 from blog.core.urls import absolute_url
 from blog.errors import ValidationFailed
 from blog.extensions import db
+from blog.media.services import logo_png
 from blog.site import services, sitemap
 from blog.site.forms import SettingsForm
 
@@ -57,22 +56,19 @@ def settings():
 
 
 def _store_logo(upload) -> str:
-    """Re-encode the logo as PNG (which drops any metadata or hidden payload) under MEDIA_ROOT."""
+    """Re-encode the logo as PNG (which drops any metadata or hidden payload) under MEDIA_ROOT.
+
+    It goes through the photo upload's checks and decoding (one path for every image).
+    """
     data = upload.read(LOGO_MAX_BYTES + 1)
-    if len(data) > LOGO_MAX_BYTES:
-        raise ValidationFailed("The logo must be smaller than 2 MB.", field="logo")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image.thumbnail((600, 600))
-            output = io.BytesIO()
-            image.convert("RGBA").save(output, "PNG")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationFailed("The logo is not an image this site can read.", field="logo") from exc
+        png = logo_png(data, upload.filename or "logo", max_bytes=LOGO_MAX_BYTES)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, field="logo") from None
     folder = Path(current_app.config["MEDIA_ROOT"]) / "site"
     folder.mkdir(parents=True, exist_ok=True)
     name = f"logo-{secrets.token_hex(8)}.png"
-    (folder / name).write_bytes(output.getvalue())
+    (folder / name).write_bytes(png)
     return f"site/{name}"
 
 
