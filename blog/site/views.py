@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
@@ -10,6 +11,7 @@ from flask_login import current_user, login_required
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
+from blog.core import usage
 from blog.core.cache import cached_page
 from blog.core.time import utcnow
 from blog.core.urls import absolute_url
@@ -20,6 +22,12 @@ from blog.site import services, sitemap
 from blog.site.forms import SettingsForm
 
 bp = Blueprint("site", __name__)
+
+
+@bp.record_once
+def _register_usages(state) -> None:
+    for kind in ("photo", "snapshot"):
+        usage.register_finder(kind, partial(services.settings_showing, kind))
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
