@@ -153,6 +153,8 @@ def replace(key: str):
                                           upload_file.filename, by=current_user)
     except DomainError as error:
         db.session.rollback()
+        if isinstance(error, NotAllowed):
+            raise
         flash(error.message, "error")
         return redirect(url_for("media.library"))
     db.session.commit()
