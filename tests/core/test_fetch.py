@@ -85,6 +85,9 @@ class _Server(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Recorder)
         self.requests, self.connections, self.routes, self.tls = [], 0, {}, tls
 
+    def handle_error(self, request, client_address):
+        pass  # the client hanging up on a refused answer is expected, not worth a traceback
+
     def get_request(self):
         sock, address = super().get_request()
         self.connections += 1
