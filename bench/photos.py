@@ -14,6 +14,7 @@ would miss them; the resident set does not.
 
     .venv/bin/python bench/photos.py                   # 24 MP, 2 runs each
     .venv/bin/python bench/photos.py --megapixels 48 --runs 5
+    .venv/bin/python bench/photos.py --png-side 7000  # a flat 7000 × 7000 PNG (the audit's case)
 """
 from __future__ import annotations
 
@@ -50,6 +51,19 @@ def make_jpeg(megapixels: float) -> bytes:
     return out.getvalue()
 
 
+def make_png(side: int) -> bytes:
+    """A mostly flat square PNG: a few hundred KB that decode to ``side`` × ``side`` RGB pixels."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (side, side), (180, 40, 40))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, side // 4, side // 4), fill=(0, 200, 0))
+    draw.ellipse((side // 2, side // 2, side // 2 + side // 5, side // 2 + side // 5), fill=(0, 0, 220))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def _status(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -77,7 +91,7 @@ def _run_pipeline(data: bytes, folder: str) -> None:
         db.create_all()
         user = accounts.create_user("bench@example.org", None, role=Role.AUTHOR, display_name="Bench")
         db.session.commit()
-        yield (lambda: store_photo(data, "bench.jpg", by=user))
+        yield (lambda: store_photo(data, "bench", by=user))
         db.session.commit()
 
 
@@ -108,13 +122,14 @@ def _measure(kind: str, data: bytes, queue) -> None:
             work = lambda: _naive(data)  # noqa: E731
         _reset_peak()
         baseline = _status("VmRSS")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         work()
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         peak = _status("VmHWM") - baseline
         if kind == "pipeline":
             next(steps, None)
-    queue.put({"seconds": seconds, "peak_bytes": peak})
+    queue.put({"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_bytes": peak})
 
 
 def measure(kind: str, data: bytes) -> dict:
@@ -131,23 +146,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--megapixels", type=float, default=24.0)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--png-side", type=int, default=0, help="measure a flat square PNG of this side instead")
     args = parser.parse_args()
 
-    data = make_jpeg(args.megapixels)
+    data = make_png(args.png_side) if args.png_side else make_jpeg(args.megapixels)
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as header:
-        size = header.size
-    print(f"Input: generated JPEG {size[0]} × {size[1]} ({size[0] * size[1] / 1e6:.1f} MP), "
-          f"{len(data) / 1_048_576:.1f} MB, with EXIF GPS")
+        size, kind = header.size, header.format
+    print(f"Input: generated {kind} {size[0]} × {size[1]} ({size[0] * size[1] / 1e6:.1f} MP), "
+          f"{len(data) / 1_048_576:.2f} MB{', with EXIF GPS' if kind == 'JPEG' else ''}")
     results = {}
     for kind in ("pipeline", "naive"):
         runs = [measure(kind, data) for _ in range(args.runs)]
         results[kind] = {
             "seconds": statistics.median(r["seconds"] for r in runs),
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
             "peak_mb": max(r["peak_bytes"] for r in runs) / 1_048_576,
         }
-        print(f"{kind:>9}: {results[kind]['seconds']:.2f} s (median of {args.runs}), "
+        print(f"{kind:>9}: {results[kind]['seconds']:.2f} s, {results[kind]['cpu_seconds']:.2f} s CPU "
+              f"(median of {args.runs}), "
               f"peak memory +{results[kind]['peak_mb']:.0f} MB")
     pipeline, naive = results["pipeline"], results["naive"]
     print(f"    ratio: pipeline/naive time {pipeline['seconds'] / naive['seconds']:.2f}, "

@@ -19,7 +19,6 @@ import re
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from pages import (PAGES, WRK, build_site, free_port, get, gunicorn,  # bench/pages.py

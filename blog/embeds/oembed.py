@@ -11,11 +11,11 @@ recorded answers without any network.
 from __future__ import annotations
 
 import json
-import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 
+from blog.core.fetch import fetch_public
 from blog.embeds.parsing import ParsedPost, parse_embed, parse_post_url
 from blog.errors import NotAllowed, ValidationFailed
 
@@ -66,28 +66,21 @@ def parse_oembed_response(url: str, answer: dict) -> ParsedPost:
     return post
 
 
-def _default_opener(request: urllib.request.Request):
-    return urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)  # noqa: S310 (https only, fixed hosts)
-
-
-def fetch_oembed(url: str, *, opener=None) -> ParsedPost:
+def fetch_oembed(url: str) -> ParsedPost:
     """Ask the platform for the post at ``url`` (only when ``ALLOW_OEMBED_FETCH`` is on).
+
+    The endpoint's host comes from the author's URL (any Mastodon server), so it is
+    fetched through :func:`blog.core.fetch.fetch_public`: public HTTPS hosts only.
 
     :raise NotAllowed: when fetching is turned off.
     :raise ValidationFailed: when the platform cannot be reached or its answer is not usable.
     """
     if not current_app.config.get("ALLOW_OEMBED_FETCH"):
         raise NotAllowed("Fetching from the platforms is turned off on this site (ALLOW_OEMBED_FETCH).")
-    endpoint = oembed_endpoint(url)
-    request = urllib.request.Request(endpoint, headers={"Accept": "application/json",
-                                                        "User-Agent": "research-blog-oembed/1"})
     try:
-        with (opener or _default_opener)(request) as response:
-            body = response.read(MAX_RESPONSE_BYTES + 1)
-    except OSError as exc:
-        raise ValidationFailed("The platform could not be reached; paste the embed code instead.") from exc
-    if len(body) > MAX_RESPONSE_BYTES:
-        raise ValidationFailed("The platform's answer was too large.")
+        body = fetch_public(oembed_endpoint(url), max_bytes=MAX_RESPONSE_BYTES, timeout=TIMEOUT_SECONDS)
+    except ValidationFailed as error:
+        raise ValidationFailed(f"{error.message} Paste the embed code instead.") from None
     try:
         answer = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

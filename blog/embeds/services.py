@@ -14,6 +14,7 @@ from sqlalchemy import or_
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
+from blog.core import usage
 from blog.core.markdown import directives_in
 from blog.core.signals import directive_output_changed, photo_changed, total
 from blog.core.time import UTC, utcnow
@@ -287,6 +288,7 @@ def update_snapshot(post: SocialPost, data: SnapshotInput, *, by: User, base_ver
     :raise EditConflict: when someone saved it since ``base_version``.
     """
     require_role(by, Role.AUTHOR, "edit quoted social posts")
+    usage.require_change("snapshot", post, by=by)
     if base_version is not None and base_version != post.version:
         raise EditConflict("Someone else saved this quote while you were editing it; "
                            "reload it to see their version, then make your change again.")
@@ -305,11 +307,8 @@ def delete_snapshot(post: SocialPost, *, by: User) -> None:
     :raise ValidationFailed: while a post still shows it (the card would turn back into text).
     """
     require_role(by, Role.EDITOR, "delete quoted social posts")
-    using = posts_showing(post)
-    if using:
-        titles = ", ".join(f"“{p.title}”" for p in using[:3])
-        raise ValidationFailed(f"This quote is shown in {len(using)} post(s) ({titles}); "
-                               "remove it from them first.")
+    direct = [u for u in usage.usages("snapshot", post, transitive=False) if u.kind != "snapshot"]
+    usage.require_unused("snapshot", post, noun="quote", found=direct)
     replies = list(db.session.execute(
         db.select(SocialPost).where(SocialPost.in_reply_to_id == post.id)).scalars())
     for reply in replies:  # they stand alone from now on; posts showing them lose the parent above
@@ -362,6 +361,23 @@ def rerender_posts_showing(post: SocialPost) -> int:
 @photo_changed.connect
 def _rerender_snapshots_showing(photo) -> int:
     return sum(rerender_posts_showing(snapshot) for snapshot in snapshots_with_photo(photo.id))
+
+
+def _as_usage(snapshot: SocialPost) -> usage.Usage:
+    """A snapshot is never published on its own: it reaches readers through what shows it."""
+    return usage.Usage("snapshot", snapshot, f"quote {snapshot.key}", False, can_manage, "embeds.edit",
+                       {"post_id": snapshot.id})
+
+
+def snapshots_using_photo(photo) -> list[usage.Usage]:
+    """Usages (``blog.core.usage``) of a photo as a snapshot's avatar or attached picture."""
+    return [_as_usage(s) for s in snapshots_with_photo(photo.id)]
+
+
+def replies_showing(snapshot: SocialPost) -> list[usage.Usage]:
+    """Usages of a snapshot in replies to it: their cards show it above them."""
+    return [_as_usage(s) for s in db.session.execute(
+        db.select(SocialPost).where(SocialPost.in_reply_to_id == snapshot.id)).scalars()]
 
 
 def snapshots_with_photo(photo_id: int) -> list[SocialPost]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blog.core import usage
 from blog.core.markdown import register_directive
 from blog.embeds import services
 from blog.embeds.cards import KIND, card_html, render_directive
@@ -22,6 +23,13 @@ from blog.site.services import get_settings
 
 bp = Blueprint("embeds", __name__, url_prefix="/embeds")
 register_directive(KIND, render_directive)
+
+
+@bp.record_once
+def _register_usages(state) -> None:
+    usage.register_reference(KIND, "snapshot")
+    usage.register_finder("photo", services.snapshots_using_photo)
+    usage.register_finder("snapshot", services.replies_showing)
 
 DIALOG_PREFIX = "social"
 

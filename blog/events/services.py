@@ -24,6 +24,7 @@ from blog.core.markdown import render_markdown
 from blog.core.signals import directive_output_changed
 from blog.core.slugs import unique_slug
 from blog.core.time import is_valid_zone, local_to_utc, utcnow
+from blog.core.usage import Usage, shows
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
 from blog.events import dates
 from blog.events.models import (
@@ -63,6 +64,20 @@ def can_publish_event(event: Event, user: User | None) -> bool:
 def require_edit_event(event: Event, user: User | None) -> None:
     if not can_edit_event(event, user):
         raise NotAllowed("Your role does not allow you to edit this event.")
+
+
+def events_showing(kind: str, obj) -> list[Usage]:
+    """Usages (``blog.core.usage``) of a shared object in events: their description, or their photo."""
+    condition = Event.description_markdown.contains(obj.key)
+    if kind == "photo":
+        condition = or_(condition, Event.photo_id == obj.id)
+    candidates = db.session.execute(db.select(Event).where(condition)).scalars()
+    return [
+        Usage("event", event, event.title, event.is_published,
+              lambda user, event=event: can_edit_event(event, user), "events.edit", {"event_id": event.id})
+        for event in candidates
+        if (kind == "photo" and event.photo_id == obj.id) or shows(event.description_markdown, kind, obj.key)
+    ]
 
 
 # --- input -----------------------------------------------------------------------------------

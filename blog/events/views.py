@@ -7,12 +7,14 @@ use the editor look and the same roles as posts (see ``blog.events.services``).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
+from blog.core import usage
 from blog.core.cache import cached_page
 from blog.core.markdown import register_directive
 from blog.core.time import to_local, utcnow
@@ -33,6 +35,12 @@ PAST_PAGE_LIMIT = 100
 UPCOMING_PAGE_LIMIT = 100  # of each kind; the calendar and feed follow the rest
 WRITEUPS_ON_INDEX = 3  # the newest write-ups of held events; the past page has them all
 LOCAL_TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+@bp.record_once
+def _register_usages(state) -> None:
+    for kind in ("photo", "snapshot"):
+        usage.register_finder(kind, partial(services.events_showing, kind))
 
 
 @bp.record_once

@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 try:  # HEIC/HEIF, what phones take
     import pillow_heif
@@ -29,9 +29,23 @@ from blog.errors import ValidationFailed
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 VARIANT_WIDTHS = (480, 960, 1600, 2400)
+# Pillow plugins allowed to read an upload: no other plugin ever sees the bytes (TIFF, PSD, EPS,
+# JPEG 2000 and the like have had parser bugs, and are not what a photo arrives as). The JPEG
+# plugin also reads MPO (multi-picture JPEG from cameras).
+OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "AVIF")
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF",
                     "HEIF": "HEIF", "HEIC": "HEIC", "AVIF": "AVIF"}
 FORMATS_TEXT = "JPEG, PNG, WebP, GIF or HEIC/HEIF"
+# libwebp cannot encode a side longer than this; JPEG's limit (65535) is larger.
+WEBP_MAX_SIDE = 16383
+# Only for naming a refused file's format in the message: these bytes are compared, never parsed.
+_OTHER_FORMAT_SIGNATURES = (
+    (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"8BPS", "Photoshop (PSD)"), (b"%!PS", "EPS"),
+    (b"\xc5\xd0\xd3\xc6", "EPS"), (b"\x00\x00\x01\x00", "ICO"),
+    (b"BM", "BMP"), (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"), (b"\xffO\xffQ", "JPEG 2000"),
+    (b"P1", "PPM"), (b"P2", "PPM"), (b"P3", "PPM"), (b"P4", "PPM"), (b"P5", "PPM"), (b"P6", "PPM"),
+    (b"\n", "PCX"),
+)
 JPEG_QUALITY = 82
 WEBP_QUALITY = 80
 
@@ -86,19 +100,29 @@ def refuse_obvious(data: bytes, filename: str, *, max_bytes: int) -> None:
             f"Save the photo again from a photo editor and upload that.")
 
 
-def _open(data: bytes, filename: str, max_pixels: int) -> Image.Image:
+def open_image(data: bytes, filename: str, *, max_bytes: int, max_pixels: int) -> Image.Image:
+    """The only way an upload is opened: checks, then the header of an allowed format, unloaded.
+
+    Only the plugins of ``OPEN_FORMATS`` look at the bytes, and the pixel count is
+    checked from the header, before any pixel is decoded.
+
+    :raise ValidationFailed: with a message naming the file and what is wrong.
+    """
+    refuse_obvious(data, filename, max_bytes=max_bytes)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            # The configured limit is checked below, with the size in the message.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=OPEN_FORMATS)
+    except Image.DecompressionBombError:
         raise _bomb(filename, max_pixels) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        other = next((name for magic, name in _OTHER_FORMAT_SIGNATURES if data.startswith(magic)), None)
+        if other:
+            raise ValidationFailed(f"“{filename}” is a {other} image; upload a {FORMATS_TEXT} file instead.") \
+                from None
         raise ValidationFailed(
             f"“{filename}” is not a photo this site can read. Upload a {FORMATS_TEXT} file.") from None
-    if image.format not in ACCEPTED_FORMATS:
-        raise ValidationFailed(
-            f"“{filename}” is a {image.format} image; upload a {FORMATS_TEXT} file instead.")
     if image.width * image.height > max_pixels or image.width < 1 or image.height < 1:
         raise _bomb(filename, max_pixels, image.size)
     return image
@@ -109,11 +133,6 @@ def _bomb(filename: str, max_pixels: int, size=None) -> ValidationFailed:
     return ValidationFailed(
         f"“{filename}” is too large in pixels{detail}; the limit is {max_pixels / 1_000_000:.0f} megapixels. "
         f"Resize it before uploading.")
-
-
-def _oriented_width(image: Image.Image) -> int:
-    orientation = image.getexif().get(0x0112, 1)
-    return image.height if orientation in (5, 6, 7, 8) else image.width
 
 
 def _to_output_mode(image: Image.Image) -> Image.Image:
@@ -142,63 +161,112 @@ def _to_output_mode(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def prepare_image(data: bytes, filename: str, *, max_bytes: int, max_pixels: int,
-                  widths: tuple[int, ...] = VARIANT_WIDTHS) -> Prepared:
-    """Decode ``data`` and make its variants, or :raise ValidationFailed: with a clear message."""
-    refuse_obvious(data, filename, max_bytes=max_bytes)
-    image = _open(data, filename, max_pixels)
-    source_format = ACCEPTED_FORMATS[image.format]
-    largest = max(widths)
+def fit_within(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """``size`` scaled down (never up) to fit ``box``, keeping its proportions."""
+    scale = min(1.0, box[0] / size[0], box[1] / size[1])
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+# EXIF orientation -> the turn that makes the picture upright (as ImageOps.exif_transpose).
+_ORIENTATIONS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+                 4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+                 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+# Modes whose pixels can be averaged as they are (a palette index cannot).
+_REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "CMYK")
+
+
+def decode_upright(image: Image.Image, filename: str, box: tuple[int, int]) -> Image.Image:
+    """Decode an opened upload as little as ``box`` allows; upright, RGB or RGBA, first frame.
+
+    Memory is bounded by decoding a large JPEG at 1/2, 1/4 or 1/8 scale
+    (``draft``) and by reducing any other format by an integer factor as soon as
+    it is decoded, before orientation and colour conversion make copies: what
+    stays in memory is never much larger than what ``box`` needs.
+
+    :raise ValidationFailed: when the file is cut short or damaged.
+    """
     try:
-        # A large JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers the largest
-        # variant: a 24-megapixel photo then never needs its full-size bitmap in memory.
-        final_width = _oriented_width(image)
-        if image.format in ("JPEG", "MPO") and final_width > largest:
-            shrink = final_width / largest
-            image.draft("RGB", (int(image.width / shrink), int(image.height / shrink)))
+        turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        target = fit_within(image.size, (box[1], box[0]) if turned else box)
+        if image.format in ("JPEG", "MPO"):
+            image.draft("RGB", target)
         image.load()
         if getattr(image, "is_animated", False):
             image.seek(0)  # galleries show stills: the first frame
-        icc = image.info.get("icc_profile")
-        image = ImageOps.exif_transpose(image)
-        image.info["icc_profile"] = icc
-        if not icc:
-            image.info.pop("icc_profile", None)
-        image = _to_output_mode(image)
-    except ValidationFailed:
-        raise
+        transpose = _ORIENTATIONS.get(image.getexif().get(0x0112, 1))
+        factor = min(image.width // target[0], image.height // target[1])
+        if factor > 1:
+            if image.mode not in _REDUCIBLE_MODES:
+                image = _to_output_mode(image)
+            image = image.reduce(factor)
+        if transpose is not None:
+            image = image.transpose(transpose)
+        return _to_output_mode(image)
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as error:
         truncated = "truncated" in str(error).lower() or isinstance(error, EOFError)
         reason = "is cut short (truncated)" if truncated else "is damaged and could not be decoded"
         raise ValidationFailed(f"“{filename}” {reason}. Upload the complete file again.") from None
+
+
+def _oriented_size(image: Image.Image) -> tuple[int, int]:
+    """The size of the photo as uploaded, once turned upright (read from the header)."""
+    width, height = image.size
+    return (height, width) if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (width, height)
+
+
+def _strip_metadata(image: Image.Image) -> bytes | None:
+    """Drop everything but the colour profile (no EXIF, GPS, XMP, IPTC or comments); return the profile."""
     icc = image.info.get("icc_profile")
-    # Everything but the colour profile is dropped: no EXIF, GPS, XMP, IPTC or comments.
     image.info = {}
     if hasattr(image, "_exif"):
         image._exif = None
-    original_size = _original_size(data, image)
+    return icc
+
+
+def variant_sizes(size: tuple[int, int], widths: tuple[int, ...]) -> list[tuple[int, int]]:
+    """The variants' sizes, widest first: each of ``widths`` below the photo's own, and its largest.
+
+    None is upscaled and none has a side over ``WEBP_MAX_SIDE``: a very tall
+    image (a 1080 × 17000 screenshot) gets narrower variants instead of an error.
+    """
+    width, height = size
+    largest = max(1, min(max(widths), width, WEBP_MAX_SIDE * width // height))
+    chosen = sorted({w for w in widths if w < largest} | {largest}, reverse=True)
+    return [(w, min(WEBP_MAX_SIDE, max(1, round(height * w / width)))) for w in chosen]
+
+
+def prepare_image(data: bytes, filename: str, *, max_bytes: int, max_pixels: int,
+                  widths: tuple[int, ...] = VARIANT_WIDTHS) -> Prepared:
+    """Decode ``data`` and make its variants, or :raise ValidationFailed: with a clear message."""
+    image = open_image(data, filename, max_bytes=max_bytes, max_pixels=max_pixels)
+    source_format = ACCEPTED_FORMATS[image.format]
+    original_size = _oriented_size(image)
+    largest = variant_sizes(original_size, widths)[0]
+    image = decode_upright(image, filename, largest)
+    icc = _strip_metadata(image)
     prepared = Prepared(source_format=source_format, width=original_size[0], height=original_size[1],
                         content_hash=hashlib.sha256(data).hexdigest())
-    targets = sorted({w for w in widths if w < image.width} | {min(image.width, largest)}, reverse=True)
     current = image
-    for width in targets:
-        height = max(1, round(image.height * width / image.width))
-        if current.size != (width, height):
+    for size in variant_sizes(original_size, widths):
+        if current.size != size:
             # Each size is made from the next larger one: fast, and sharp enough at these ratios.
-            current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            current = current.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
         prepared.variants.extend(_encode(current, icc))
     return prepared
 
 
-def _original_size(data: bytes, decoded: Image.Image) -> tuple[int, int]:
-    """The oriented size of the photo as uploaded (``decoded`` may be a reduced draft)."""
-    with Image.open(io.BytesIO(data)) as header:
-        width, height = header.size
-        if header.getexif().get(0x0112, 1) in (5, 6, 7, 8):
-            width, height = height, width
-    if decoded.width > width:  # cannot happen, but never report less than was decoded
-        return decoded.size
-    return width, height
+def prepare_logo(data: bytes, filename: str, *, max_bytes: int, max_pixels: int,
+                 box: tuple[int, int] = (600, 600)) -> bytes:
+    """The site's logo as a metadata-free PNG fitting ``box``, through the same checks as photos."""
+    image = open_image(data, filename, max_bytes=max_bytes, max_pixels=max_pixels)
+    image = decode_upright(image, filename, box)
+    icc = _strip_metadata(image)
+    size = fit_within(image.size, box)
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    output = io.BytesIO()
+    image.convert("RGBA").save(output, "PNG", **({"icc_profile": icc} if icc else {}))
+    return output.getvalue()
 
 
 def _encode(image: Image.Image, icc: bytes | None) -> list[Variant]:

@@ -16,13 +16,14 @@ from sqlalchemy import or_
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
+from blog.core import usage
 from blog.core.markdown import directives_in, render_inline
 from blog.core.signals import directive_output_changed, photo_changed, post_publishing, total
 from blog.core.time import utcnow
 from blog.core.urls import absolute_path
 from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
-from blog.media.images import Prepared, prepare_image
+from blog.media.images import Prepared, prepare_image, prepare_logo
 from blog.media.models import Photo
 from blog.media.storage import get_storage
 from blog.posts.models import Post
@@ -43,6 +44,14 @@ def _prepare(data: bytes, filename: str) -> Prepared:
     config = current_app.config
     return prepare_image(data, filename, max_bytes=config["MAX_UPLOAD_BYTES"],
                          max_pixels=config["MAX_IMAGE_PIXELS"])
+
+
+def logo_png(data: bytes, filename: str, *, max_bytes: int) -> bytes:
+    """The site logo, checked and decoded as photos are, as a PNG of at most 600 × 600 pixels.
+
+    :raise ValidationFailed: as :func:`store_photo` does.
+    """
+    return prepare_logo(data, filename, max_bytes=max_bytes, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
 
 
 def _new_key() -> str:
@@ -99,6 +108,7 @@ def update_photo(photo: Photo, *, by: User, alt_text: str | None = None, caption
     require_role(by, Role.CONTRIBUTOR, "describe photos")
     if not can_manage(photo, by):
         raise NotAllowed("You can describe only the photos you uploaded.")
+    usage.require_change("photo", photo, by=by)
     before = (photo.alt_text, photo.caption_markdown, photo.credit)
     if alt_text is not None:
         alt_text = " ".join(alt_text.split())
@@ -124,6 +134,7 @@ def replace_photo(photo: Photo, data: bytes, filename: str, *, by: User) -> list
     """
     if not (by.can(Role.EDITOR) or photo.uploaded_by_id == by.id):
         raise NotAllowed("Only editors and the person who uploaded a photo can replace it.")
+    usage.require_change("photo", photo, by=by)
     old_names = set(photo.file_names)
     prepared = _prepare(data, _clean_filename(filename))
     _apply_prepared(photo, prepared)
@@ -138,11 +149,7 @@ def delete_photo(photo: Photo, *, by: User) -> list[str]:
     """Delete a photo no post uses. Returns its file names (delete them after the commit)."""
     if not (by.can(Role.EDITOR) or photo.uploaded_by_id == by.id):
         raise NotAllowed("Only editors and the person who uploaded a photo can delete it.")
-    using = posts_using(photo)
-    if using:
-        titles = ", ".join(f"“{p.title}”" for p in using[:3])
-        raise ValidationFailed(f"This photo is used in {len(using)} post(s) ({titles}); "
-                               f"remove it from them before deleting it.")
+    usage.require_unused("photo", photo, noun="photo")
     names = set(photo.file_names) - _names_used_elsewhere(photo)
     db.session.delete(photo)
     db.session.flush()
@@ -191,20 +198,6 @@ def photo_keys_in(markdown_text: str) -> list[str]:
         elif kind == "gallery":
             keys.extend(k.strip() for k in key.split(",") if k.strip())
     return list(dict.fromkeys(keys))
-
-
-def posts_using(photo: Photo) -> list:
-    """Posts that show the photo: in their body, as their feature photo, or in a quoted social post."""
-    from blog.embeds import services as embeds  # embeds builds on media: imported when needed
-
-    candidates = db.session.execute(
-        db.select(Post).where(or_(Post.body_markdown.contains(photo.key), Post.feature_photo_id == photo.id))
-        .order_by(Post.updated_at.desc())
-    ).scalars()
-    using = [p for p in candidates if p.feature_photo_id == photo.id or photo.key in photo_keys_in(p.body_markdown)]
-    for snapshot in embeds.snapshots_with_photo(photo.id):
-        using += [p for p in embeds.posts_showing(snapshot) if p not in using]
-    return using
 
 
 def library(search: str = "", *, limit: int = 200) -> list[Photo]:

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
+from blog.core import usage
 from blog.core.markdown import register_directive
 from blog.errors import DomainError, NotAllowed, ValidationFailed, wants_json
 from blog.extensions import db, limiter
@@ -29,6 +30,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def _register_directives(state):
     register_directive("photo", services.photo_directive)
     register_directive("gallery", services.gallery_directive)
+    usage.register_reference("photo", "photo")
+    usage.register_reference("gallery", "photo")
     state.app.jinja_env.globals.update(render_photo_figure=services.render_photo_figure,
                                        render_card_photo=services.render_card_photo,
                                        photo_url=services.photo_url, shared_image=services.shared_image)
@@ -133,7 +136,7 @@ def library():
     require_role(current_user, Role.CONTRIBUTOR, "see the media library")
     search = request.args.get("q", "").strip()
     photos = services.library(search)
-    uses = {p.id: services.posts_using(p) for p in photos}
+    uses = {p.id: usage.usages("photo", p) for p in photos}
     return render_template("media/library.html", photos=photos, uses=uses, search=search,
                            photo_url=services.photo_url, can_manage=services.can_manage)
 
@@ -151,6 +154,8 @@ def replace(key: str):
                                           upload_file.filename, by=current_user)
     except DomainError as error:
         db.session.rollback()
+        if isinstance(error, NotAllowed):
+            raise
         flash(error.message, "error")
         return redirect(url_for("media.library"))
     db.session.commit()

@@ -18,6 +18,7 @@ from blog.core.markdown import directives_in, excerpt_from, render_markdown
 from blog.core.signals import directive_output_changed, post_publishing
 from blog.core.slugs import make_slug, unique_slug
 from blog.core.time import UTC, utcnow
+from blog.core.usage import Usage, shows
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
 from blog.posts.models import (
@@ -53,6 +54,20 @@ def can_publish(post: Post, user: User | None) -> bool:
 def require_edit(post: Post, user: User | None) -> None:
     if not can_edit(post, user):
         raise NotAllowed("Your role does not allow you to edit this post.")
+
+
+def posts_showing(kind: str, obj) -> list[Usage]:
+    """Usages (``blog.core.usage``) of a shared object in posts: their body, or their feature photo."""
+    condition = Post.body_markdown.contains(obj.key)
+    if kind == "photo":
+        condition = or_(condition, Post.feature_photo_id == obj.id)
+    candidates = db.session.execute(db.select(Post).where(condition).order_by(Post.updated_at.desc())).scalars()
+    return [
+        Usage("post", post, post.title, post.status in VISIBLE_STATUSES,
+              lambda user, post=post: can_edit(post, user), "editor.edit", {"post_id": post.id})
+        for post in candidates
+        if (kind == "photo" and post.feature_photo_id == obj.id) or shows(post.body_markdown, kind, obj.key)
+    ]
 
 
 # --- writing ---------------------------------------------------------------------------------

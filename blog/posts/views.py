@@ -1,15 +1,24 @@
 """Public pages for posts: home, post, tag, author, archive and secret previews."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from blog.core.cache import cached_page
+from blog.core import usage
 from blog.core.time import utcnow
 from blog.errors import ValidationFailed
 from blog.posts import services
 from blog.site.services import content_stamp
 
 bp = Blueprint("posts", __name__)
+
+
+@bp.record_once
+def _register_usages(state) -> None:
+    for kind in ("photo", "snapshot"):
+        usage.register_finder(kind, partial(services.posts_showing, kind))
 
 
 def _page(*conditions):

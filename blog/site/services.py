@@ -11,6 +11,7 @@ from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.markdown import render_markdown
 from blog.core.time import is_valid_zone, utcnow
+from blog.core.usage import Usage, shows
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.posts.models import VISIBLE_STATUSES, Post
@@ -36,6 +37,15 @@ def ensure_settings() -> SiteSettings:
         db.session.add(settings)
         db.session.flush()
     return settings
+
+
+def settings_showing(kind: str, obj) -> list[Usage]:
+    """Usages (``blog.core.usage``) of a shared object in the site settings (the about page)."""
+    settings = db.session.get(SiteSettings, SETTINGS_ID)
+    if settings is None or not shows(settings.about_markdown, kind, obj.key):
+        return []
+    return [Usage("settings", settings, "About page (site settings)", True,
+                  lambda user: user.can(Role.ADMIN), "site.settings")]
 
 
 def update_settings(*, by: User, site_name: str, tagline: str, description: str, timezone: str,

@@ -1,28 +1,34 @@
 """Site-wide pages: about, settings, sitemap.xml and robots.txt."""
 from __future__ import annotations
 
-import io
 import secrets
+from functools import partial
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, send_from_directory, url_for)
 from flask_login import current_user, login_required
-from PIL import Image, UnidentifiedImageError
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
+from blog.core import usage
 from blog.core.cache import cached_page
 from blog.core.time import utcnow
 from blog.core.urls import absolute_url
 from blog.demo import remove_demo_content
 from blog.errors import ValidationFailed
 from blog.extensions import db
-from blog.media.services import delete_files
+from blog.media.services import delete_files, logo_png
 from blog.site import icons, services, sitemap
 from blog.site.forms import SettingsForm
 
 bp = Blueprint("site", __name__)
+
+
+@bp.record_once
+def _register_usages(state) -> None:
+    for kind in ("photo", "snapshot"):
+        usage.register_finder(kind, partial(services.settings_showing, kind))
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -75,22 +81,19 @@ def remove_demo():
 
 
 def _store_logo(upload) -> str:
-    """Re-encode the logo as PNG (which drops any metadata or hidden payload) under MEDIA_ROOT."""
+    """Re-encode the logo as PNG (which drops any metadata or hidden payload) under MEDIA_ROOT.
+
+    It goes through the photo upload's checks and decoding (one path for every image).
+    """
     data = upload.read(LOGO_MAX_BYTES + 1)
-    if len(data) > LOGO_MAX_BYTES:
-        raise ValidationFailed("The logo must be smaller than 2 MB.", field="logo")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image.thumbnail((600, 600))
-            output = io.BytesIO()
-            image.convert("RGBA").save(output, "PNG")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationFailed("The logo is not an image this site can read.", field="logo") from exc
+        png = logo_png(data, upload.filename or "logo", max_bytes=LOGO_MAX_BYTES)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, field="logo") from None
     folder = Path(current_app.config["MEDIA_ROOT"]) / "site"
     folder.mkdir(parents=True, exist_ok=True)
     name = f"logo-{secrets.token_hex(8)}.png"
-    (folder / name).write_bytes(output.getvalue())
+    (folder / name).write_bytes(png)
     return f"site/{name}"
 
 

@@ -1,7 +1,6 @@
 """An admin deletes any person; their posts and events go to someone they choose."""
 from __future__ import annotations
 
-from datetime import datetime
 
 import pytest
 

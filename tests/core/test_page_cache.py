@@ -25,7 +25,7 @@ from blog.media import services as media
 from blog.posts import services as posts
 from blog.site import services as site
 from tests.embeds.test_services import question
-from tests.factories import login, make_post, make_user
+from tests.factories import make_post, make_user
 from tests.media.images import photo
 from tests.test_deploy import _redis_answers
 from tests.conftest import require_tool

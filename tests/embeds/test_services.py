@@ -195,40 +195,31 @@ def test_deleting_a_snapshot_a_post_shows_is_refused(appctx):
         services.delete_snapshot(post, by=editor)
 
 
-def test_oembed_fetch_is_off_by_default_and_parses_a_recorded_answer_when_on(appctx):
+def test_oembed_fetch_is_off_by_default_and_parses_a_recorded_answer_when_on(appctx, monkeypatch):
+    import json
+
+    from blog.embeds import oembed
+
     with pytest.raises(NotAllowed):
         fetch_oembed("https://x.com/rosalind_phd/status/1900112233445566778")
     appctx.config["ALLOW_OEMBED_FETCH"] = True
     asked = []
 
-    class Answer:
-        def __init__(self, body):
-            self.body = body
+    def recorded(url, **limits):  # the network part is tested in tests/core/test_fetch.py
+        asked.append(url)
+        return json.dumps(samples.OEMBED_X).encode()
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self, limit):
-            return self.body[:limit]
-
-    def opener(request):
-        import json
-
-        asked.append(request.full_url)
-        return Answer(json.dumps(samples.OEMBED_X).encode())
-
-    post = fetch_oembed("https://x.com/rosalind_phd/status/1900112233445566778", opener=opener)
+    monkeypatch.setattr(oembed, "fetch_public", recorded)
+    post = fetch_oembed("https://x.com/rosalind_phd/status/1900112233445566778")
     assert post.display_name == "Dr Rosa Lind" and post.source == "oembed"
     assert asked[0].startswith("https://publish.twitter.com/oembed?url=https%3A%2F%2Fx.com%2Frosalind_phd")
 
-    def broken(request):
-        raise OSError("no network here")
+    def unreachable(url, **limits):
+        raise ValidationFailed("publish.twitter.com could not be reached.")
 
-    with pytest.raises(ValidationFailed):
-        fetch_oembed("https://x.com/rosalind_phd/status/1", opener=broken)
+    monkeypatch.setattr(oembed, "fetch_public", unreachable)
+    with pytest.raises(ValidationFailed, match="Paste the embed code"):
+        fetch_oembed("https://x.com/rosalind_phd/status/1")
 
 
 def test_editing_a_snapshot_moves_the_public_content_stamp(appctx):

@@ -6,6 +6,7 @@ import pytest
 from blog.accounts.models import Role
 from blog.errors import NotAllowed, ValidationFailed
 from blog.extensions import db
+from blog.core import usage
 from blog.core.urls import absolutise_urls
 from blog.media import services
 from blog.media.storage import get_storage
@@ -94,8 +95,8 @@ def test_uses_replace_everywhere_and_delete_only_unused(appctx):
     post = make_post(editor, body=f"[[photo:{used.key}]]")
     other = make_post(editor, title="Other", body="No photo.")
     services.set_feature_photo(other, used.key, by=editor)
-    assert {p.id for p in services.posts_using(used)} == {post.id, other.id}
-    assert services.posts_using(unused) == []
+    assert {u.obj.id for u in usage.usages("photo", used)} == {post.id, other.id}
+    assert usage.usages("photo", unused) == []
 
     old_names = set(used.file_names)
     obsolete = services.replace_photo(used, photo(2000, 1000, color=(9, 9, 9)), "better.jpg", by=editor)
