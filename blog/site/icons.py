@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image
 
+from blog.media.images import open_image
+
 FAVICON_SIZES = [(16, 16), (32, 32), (48, 48)]
 TOUCH_ICON_SIZE = 180  # what iOS asks for
 ICONS = {"favicon.ico": "ICO", "apple-touch-icon.png": "PNG"}
@@ -35,14 +37,16 @@ def icon_file(name: str, logo_path: str) -> Path:
     logo_file = media / logo_path
     target = logo_file.with_name(f"{logo_file.stem}-{name}")
     if not target.exists():
-        with Image.open(logo_file) as logo:
-            if ICONS[name] == "ICO":
-                image = _square(logo, max(size for size, _ in FAVICON_SIZES))
-                options = {"sizes": FAVICON_SIZES}
-            else:
-                # iOS shows transparency as black: the home-screen icon gets a white ground.
-                image, options = _square(logo, TOUCH_ICON_SIZE, (255, 255, 255, 255)), {}
-            partial = target.with_suffix(".tmp")
-            image.save(partial, ICONS[name], **options)
-            partial.replace(target)  # two first requests at once never serve half a file
+        # The stored logo is a PNG the site wrote itself, yet it is opened the one way every image is.
+        logo = open_image(logo_file.read_bytes(), logo_file.name, max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+                          max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
+        if ICONS[name] == "ICO":
+            image = _square(logo, max(size for size, _ in FAVICON_SIZES))
+            options = {"sizes": FAVICON_SIZES}
+        else:
+            # iOS shows transparency as black: the home-screen icon gets a white ground.
+            image, options = _square(logo, TOUCH_ICON_SIZE, (255, 255, 255, 255)), {}
+        partial = target.with_suffix(".tmp")
+        image.save(partial, ICONS[name], **options)
+        partial.replace(target)  # two first requests at once never serve half a file
     return target
