@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import bleach
 from bleach.linkifier import Linker
@@ -125,14 +126,15 @@ class _SiteImagesOnly(Filter):
             yield token
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=_allowed_attribute,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[_SiteImagesOnly],
-)
+def _new_cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[_SiteImagesOnly],
+    )
 
 
 def _safe_rel(attrs, new=False):
@@ -143,7 +145,17 @@ def _safe_rel(attrs, new=False):
     return attrs
 
 
-_linker = Linker(callbacks=[_safe_rel], parse_email=False)
+_per_thread = threading.local()
+
+
+def _tools() -> tuple[bleach.Cleaner, Linker]:
+    """This thread's cleaner and linker. bleach's keep parser state between calls and are not
+    thread-safe: shared by the threads of one server, two concurrent saves or previews could
+    each get part of the other's output."""
+    tools = getattr(_per_thread, "tools", None)
+    if tools is None:
+        tools = _per_thread.tools = (_new_cleaner(), Linker(callbacks=[_safe_rel], parse_email=False))
+    return tools
 
 
 def clean_html(html: str) -> str:
@@ -152,7 +164,8 @@ def clean_html(html: str) -> str:
     Disallowed tags are stripped (their text kept); ``<script>`` and ``<style>``
     contents are removed along with them.
     """
-    return _cleaner.clean(_drop_executable_blocks(html))
+    cleaner, _ = _tools()
+    return cleaner.clean(_drop_executable_blocks(html))
 
 
 def _drop_executable_blocks(html: str) -> str:
@@ -162,12 +175,12 @@ def _drop_executable_blocks(html: str) -> str:
 
 def linkify_text(text: str) -> Markup:
     """Escape plain text and turn its URLs into safe links; keep line breaks as ``<br>``."""
-    escaped = str(escape(text))
-    linked = _linker.linkify(escaped)
-    cleaned = _cleaner.clean(linked)
+    cleaner, linker = _tools()
+    cleaned = cleaner.clean(linker.linkify(str(escape(text))))
     return Markup(cleaned.replace("\r\n", "\n").replace("\n", "<br>\n"))
 
 
 def linkify_html(html: str) -> str:
     """Turn bare URLs inside already clean HTML into links, then clean again."""
-    return _cleaner.clean(_linker.linkify(html))
+    cleaner, linker = _tools()
+    return cleaner.clean(linker.linkify(html))
