@@ -26,7 +26,7 @@ from blog.media import services as media
 from blog.media.models import Photo
 from blog.posts import services as posts
 from blog.posts.models import Post, Tag
-from blog.site.services import get_settings
+from blog.site.services import get_settings, mark_as_demo
 from tests.factories import login, make_post, make_user
 from tests.media.images import photo as photo_bytes
 
@@ -207,6 +207,15 @@ def _settings_case():
                 lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
 
 
+def _demo_removal_case():
+    """Only an admin removes the demo; the marked demo post stays for everyone else."""
+    def setup(world, _):
+        post = make_post(world.other)
+        mark_as_demo(post)
+        return "/admin/settings/remove-demo", {}, _row(Post, post.id, *POST_COLUMNS)
+    return Case(setup, lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
+
+
 def _upload_data(world):
     return {"file": (io.BytesIO(photo_bytes(200, 100)), "new.jpg")}
 
@@ -226,6 +235,8 @@ TABLE: dict[str, Case] = {
     "editor.live_preview": _creation("/editor/preview", Post, lambda w: {"body": "x"}, Role.CONTRIBUTOR, json=True),
     "editor.paste": _creation("/editor/paste", Post, lambda w: {"html": "<p>x</p>"}, Role.CONTRIBUTOR, json=True),
     "editor.update_tag": _tag_case(),
+    "editor.create_event": _creation("/editor/events", Event, lambda w: {"title": "New", "precision": "tba"},
+                                     Role.CONTRIBUTOR, json=True),
     "media.upload": _creation("/media/upload", Photo, _upload_data, Role.CONTRIBUTOR),
     "media.update": _photo_case("/details", lambda: {"alt_text": "Changed", "caption": "Rewritten", "credit": ""}),
     "media.replace": _photo_case("/replace", lambda: {"file": (io.BytesIO(photo_bytes(300, 300)), "r.jpg")}),
@@ -244,6 +255,7 @@ TABLE: dict[str, Case] = {
     "events.edit": _event_case(""),
     "events.delete": _event_case("/delete"),
     "site.settings": _settings_case(),
+    "site.remove_demo": _demo_removal_case(),
 }
 
 ROWS = [(endpoint, ownership, role) for endpoint, case in sorted(TABLE.items())

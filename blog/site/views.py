@@ -29,6 +29,8 @@ bp = Blueprint("site", __name__)
 def _register_usages(state) -> None:
     for kind in ("photo", "snapshot"):
         usage.register_finder(kind, partial(services.settings_showing, kind))
+
+
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 

@@ -64,7 +64,7 @@ def _remove_beside_group_content(appctx):
     db.session.expire_all()
 
     assert removed["posts"] == 1 and removed["people"] == 2 and removed["subscribers"] == 2
-    assert removed["events"] == 3 and removed["photos"] == 2 and removed["quotes"] == 4
+    assert removed["events"] == 3 and removed["photos"] == 3 and removed["quotes"] == 4
     assert _names(User, User.email) == sorted([ADMIN_EMAIL, "r.member@university.ac.uk"])
     assert _names(Post, Post.title) == ["Our first real post"]
     assert _names(Event, Event.title) == ["Our seminar"]
