@@ -65,7 +65,7 @@ class Author:
         self.click(dialog.get_by_role("button", name="Create and link"), "Create and link")
         dialog.wait_for(state="hidden")
         self.click(page.get_by_role("button", name="Publish"), "Publish")
-        page.get_by_text("Published.").wait_for()
+        page.get_by_text("Published.").wait_for(timeout=60_000)  # photos re-rendered: slow under CI load
 
 
 def quote(author: Author, page, embed: str, what: str, likes: str | None = None) -> None:

@@ -84,7 +84,7 @@ def test_write_the_write_up_with_two_dragged_photos_then_read_it(live_server, pa
     assert re.search(r"/editor/posts/\d+$", page.url)  # the first autosave made the draft
 
     page.get_by_role("button", name="Publish").click()
-    page.get_by_text("Published.").wait_for()
+    page.get_by_text("Published.").wait_for(timeout=60_000)  # photos re-rendered: slow under CI load
 
     reader = browser.new_context()
     visitor = reader.new_page()
