@@ -66,6 +66,9 @@ class Author:
         dialog.wait_for(state="hidden")
         self.click(page.get_by_role("button", name="Publish"), "Publish")
         page.get_by_text("Published.").wait_for(timeout=60_000)  # photos re-rendered: slow under CI load
+        # Captions typed just before Publish are saved a moment later (and the post re-rendered):
+        # let the author's browser finish saving before a reader looks.
+        page.wait_for_load_state("networkidle")
 
 
 def quote(author: Author, page, embed: str, what: str, likes: str | None = None) -> None:
