@@ -32,17 +32,27 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    # None for a byline-only person (credited on posts, no account): see ``is_byline_only``.
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     affiliation: Mapped[str] = mapped_column(String(255), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    # Scholarly identity: an ORCID iD ("0000-0002-1825-0097", bare) and the ROR id of the
+    # affiliation ("03yrm5c26", bare); empty when unknown.
+    orcid: Mapped[str] = mapped_column(String(19), default="", server_default="")
+    ror: Mapped[str] = mapped_column(String(9), default="", server_default="")
     role: Mapped[str] = mapped_column(String(20), default=Role.CONTRIBUTOR.value)
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the id kept in session and remember cookies: raising it ends every session at once.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_byline_only(self) -> bool:
+        """Credited on posts and shown among the people, but without an account to sign in to."""
+        return self.password_hash is None
 
     @property
     def role_enum(self) -> Role:

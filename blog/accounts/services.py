@@ -77,6 +77,27 @@ def create_user(email: str, password: str | None, *, role: Role = Role.CONTRIBUT
     return user
 
 
+def create_byline_person(display_name: str, *, email: str | None = None, affiliation: str = "",
+                         bio: str = "") -> User:
+    """A person credited on posts who has no account (a co-author, a guest, an imported author).
+
+    With an email address they can later be invited to an account under it; without one, only
+    their name is known.
+
+    :raise ValidationFailed: on an empty name, or a malformed or already registered email.
+    """
+    name = (display_name or "").strip()
+    if not name:
+        raise ValidationFailed("A person needs a name.", field="display_name")
+    if email:
+        return create_user(email, None, display_name=name, affiliation=affiliation, bio=bio)
+    person = User(email=None, password_hash=None, display_name=name, slug=unique_slug(User, name),
+                  affiliation=affiliation.strip(), bio=bio.strip(), role=Role.CONTRIBUTOR.value)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
 def set_password(user: User, password: str) -> None:
     """Store a new password; every session and remember cookie of ``user`` stops working."""
     _check_password(password)

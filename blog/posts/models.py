@@ -21,6 +21,14 @@ class PostStatus(str, enum.Enum):
     UNPUBLISHED = "unpublished"
 
 
+class PostKind(str, enum.Enum):
+    """A dated write-up, or a standalone page (About, Join us) at the site root: one table, as in
+    WordPress and Ghost, so pages share the editor, revisions and preview."""
+
+    POST = "post"
+    PAGE = "page"
+
+
 # Statuses whose posts readers can see once ``published_at`` is in the past.
 VISIBLE_STATUSES = (PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)
 # A reader of prose on screen: the usual estimate (Medium and Ghost use 230–275).
@@ -68,6 +76,8 @@ class Post(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stable identity for feeds and email: never changes when the title or slug does.
     uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    kind: Mapped[str] = mapped_column(String(10), default=PostKind.POST.value,
+                                      server_default=PostKind.POST.value)
     title: Mapped[str] = mapped_column(String(300))
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     body_markdown: Mapped[str] = mapped_column(Text, default="")

@@ -161,3 +161,18 @@ def test_password_reset_token_works_once(appctx):
 def test_roles_are_ordered():
     assert Role.ADMIN.at_least(Role.EDITOR) and Role.EDITOR.at_least(Role.AUTHOR)
     assert not Role.CONTRIBUTOR.at_least(Role.AUTHOR)
+
+
+def test_a_byline_only_person_needs_a_name_but_no_email_and_cannot_sign_in(appctx):
+    guest = services.create_byline_person("  Dr Guest Speaker ", affiliation="Elsewhere")
+    second = services.create_byline_person("Dr Guest Speaker")
+    assert guest.email is None and second.email is None  # several people without an address
+    assert guest.is_byline_only and guest.slug != second.slug
+    with_address = services.create_byline_person("Ian Elliott", email="Ian@Example.org")
+    assert with_address.email == "ian@example.org" and with_address.is_byline_only
+    with pytest.raises(ValidationFailed, match="needs a name"):
+        services.create_byline_person("  ")
+    with pytest.raises(ValidationFailed, match="already exists"):
+        services.create_byline_person("Someone", email="ian@example.org")
+    with pytest.raises(ValidationFailed, match="do not match"):
+        services.authenticate("ian@example.org", "", address="127.0.0.1")
