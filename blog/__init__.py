@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_request_hooks(app)
     register_commands(app)
     register_logging(app)
+    register_fast_path(app)
     return app
 
 
@@ -96,6 +97,17 @@ def register_logging(app: Flask) -> None:
     from blog.core.logs import redact_application_logs
 
     redact_application_logs(app)
+
+
+def register_fast_path(app: Flask) -> None:
+    """Outermost: cached pages for readers are answered before Flask (``blog.core.fastpath``)."""
+    from blog.core.fastpath import StoredPagesFirst
+    from blog.extensions import db
+    from blog.site.services import CommittedStamp
+
+    with app.app_context():
+        engine = db.engine
+    app.wsgi_app = StoredPagesFirst(app, app.wsgi_app, CommittedStamp(engine))
 
 
 def register_commands(app: Flask) -> None:

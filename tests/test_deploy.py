@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import PROJECT_ROOT, require_tool
+from tests.ports import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 BIN = Path(sys.executable).parent
@@ -37,12 +38,6 @@ def _redis_answers() -> bool:
             return connection.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str, headers=None, timeout: float = 10):
@@ -77,7 +72,7 @@ def production_environment(database_url, _schema, tmp_path, make_app):
     with app.app_context():
         empty_database()
         db.engine.dispose()
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "BLOG_ENV": "production",

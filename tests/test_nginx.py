@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,16 +25,11 @@ import pytest
 
 from deploy import nginx
 from tests.conftest import PROJECT_ROOT, config_for_tests, require_tool
+from tests.ports import free_port
 from tests.test_deploy import REDIS_URL, _redis_answers
 
 BIN = Path(sys.executable).parent
 EDITOR_EMAIL, PASSWORD = "editor@example.org", "correct horse battery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_for(port: int) -> None:
@@ -81,7 +75,7 @@ def proxy(tmp_path_factory):
     require_tool(_redis_answers(), "Redis on 127.0.0.1:6379 (production keeps rate limits there)")
     folder = tmp_path_factory.mktemp("nginx")
     token = _build_site(folder)
-    app_port, proxy_port = _free_port(), _free_port()
+    app_port, proxy_port = free_port(), free_port()
     access_log = folder / "gunicorn-access.log"
     environment = {
         **os.environ, "BLOG_ENV": "production", "SECRET_KEY": "nginx-test-secret",

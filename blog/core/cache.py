@@ -41,14 +41,15 @@ def cached_page(stamp_function):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if is_personal_request():
+            if is_personal_request(request, current_app.config):
                 response = make_response(view(*args, **kwargs))
                 response.headers["Cache-Control"] = "private, no-store"
                 return response
             last_modified, version = stamp_function()
-            tag = etag_for(version, current_app.config["SITE_URL"], request.full_path)
-            if _not_modified(tag, last_modified):
-                return public_cache_headers(current_app.response_class(status=304), tag, last_modified)
+            config = current_app.config
+            tag = page_tag(version, request, config)
+            if not_modified(request, tag, last_modified):
+                return public_cache_headers(current_app.response_class(status=304), tag, last_modified, config)
             store = current_app.extensions["page_store"]
             page = store.get(version, tag) if version else None
             if page is None:
@@ -58,35 +59,42 @@ def cached_page(stamp_function):
                 page = StoredPage.from_response(response)
                 if version:
                     store.set(version, tag, page)
-            return public_cache_headers(_response_for(page), tag, last_modified)
+            return stored_page_response(page, request, tag, last_modified, config, current_app.response_class)
 
         return wrapper
 
     return decorator
 
 
-def is_personal_request() -> bool:
+def is_personal_request(request, config) -> bool:
     """Whether the answer may depend on who asks: a session or remember-me cookie.
 
     Signing in sets the session cookie, so without either cookie nobody is signed in
     (and the session need not even be opened).
     """
     cookies = request.cookies
-    return (current_app.config["SESSION_COOKIE_NAME"] in cookies
-            or current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies)
+    return (config["SESSION_COOKIE_NAME"] in cookies
+            or config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies)
 
 
-def _response_for(page: StoredPage):
+def page_tag(version: str, request, config) -> str:
+    """The ETag of a public page, and its key in the page store: the content version and the URL."""
+    return etag_for(version, config["SITE_URL"], request.full_path)
+
+
+def stored_page_response(page: StoredPage, request, tag: str, last_modified: datetime, config,
+                         response_class):
+    """A stored page as sent: the smallest body the client accepts, and the public cache headers."""
     coding = page.choose_coding(request.accept_encodings)
-    response = current_app.response_class(page.bodies[coding], headers=page.headers)
+    response = response_class(page.bodies[coding], headers=page.headers)
     if coding != "identity":
         response.headers["Content-Encoding"] = coding
     if len(page.bodies) > 1:
         response.vary.add("Accept-Encoding")
-    return response
+    return public_cache_headers(response, tag, last_modified, config)
 
 
-def _not_modified(tag: str, last_modified: datetime) -> bool:
+def not_modified(request, tag: str, last_modified: datetime) -> bool:
     if request.if_none_match:
         return request.if_none_match.contains_weak(tag)
     if request.if_modified_since:
@@ -94,12 +102,11 @@ def _not_modified(tag: str, last_modified: datetime) -> bool:
     return False
 
 
-def public_cache_headers(response, tag: str, last_modified: datetime):
+def public_cache_headers(response, tag: str, last_modified: datetime, config):
     response.set_etag(tag, weak=True)
     response.last_modified = last_modified
-    seconds = current_app.config["PAGE_CACHE_SECONDS"]
     # A proxy may serve the page for a short time, then must ask again (a cheap 304 if unchanged).
-    response.headers["Cache-Control"] = f"public, max-age={seconds}, must-revalidate"
+    response.headers["Cache-Control"] = f"public, max-age={config['PAGE_CACHE_SECONDS']}, must-revalidate"
     response.vary.add("Cookie")
     return response
 

@@ -22,16 +22,25 @@ def allow_framing(response):
     return response
 
 
+def add_security_headers(headers, *, https: bool) -> None:
+    """Add to ``headers`` (Werkzeug ``Headers``) each security header a view did not set itself.
+
+    Used on every response Flask sends and on the cached pages answered before Flask
+    (``blog.core.fastpath``), so both carry the same headers.
+    """
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:
+        headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if https:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+
+
 def register_security_headers(app) -> None:
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["SITE_URL"].startswith("https://"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        add_security_headers(response.headers, https=app.config["SITE_URL"].startswith("https://"))
         return response

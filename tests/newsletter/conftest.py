@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -13,6 +12,7 @@ from aiosmtpd.controller import Controller
 from blog.core.time import utcnow
 from blog.extensions import db
 from blog.newsletter.models import Subscriber
+from tests.ports import free_port
 
 
 class Recorder:
@@ -50,12 +50,6 @@ class Recorder:
     def recipients(self) -> list[str]:
         with self.lock:
             return [r for rcpts, _ in self.received for r in rcpts]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from tests.newsletter.conftest import free_port
+from tests.ports import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER, PASSWORD = "bounces", "s3cret pass"

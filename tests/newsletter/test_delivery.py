@@ -12,7 +12,8 @@ from blog.newsletter import services
 from blog.newsletter.delivery import Worker
 from blog.newsletter.models import Delivery, Mailing, Subscriber
 from tests.factories import make_post, make_user
-from tests.newsletter.conftest import add_subscribers, free_port
+from tests.newsletter.conftest import add_subscribers
+from tests.ports import free_port
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from blog.newsletter import services
 from blog.newsletter.models import Subscriber
 from tests.conftest import PROJECT_ROOT, config_for_tests, require_tool
 from tests.factories import make_post, make_user
-from tests.newsletter.conftest import free_port
+from tests.ports import free_port
 
 WAIT_SECONDS = 120  # a bound so a broken run fails instead of hanging; never a measure of speed
 
