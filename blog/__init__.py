@@ -114,8 +114,11 @@ def register_commands(app: Flask) -> None:
     from blog.accounts.cli import users
     from blog.demo import demo_command, init_command
     from blog.newsletter.cli import newsletter
+    from blog.transfer.cli import export_command, import_group
 
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
     app.cli.add_command(init_command)
     app.cli.add_command(newsletter)
+    app.cli.add_command(import_group)
+    app.cli.add_command(export_command)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from blog.extensions import db
 from blog.media.services import delete_files, logo_png
 from blog.site import icons, services, sitemap
 from blog.site.forms import SettingsForm
+from blog.transfer.archive import export_file_name, write_export
 
 bp = Blueprint("site", __name__)
 
@@ -80,6 +82,23 @@ def remove_demo():
     flash("The demo content is removed: " + ", ".join(f"{count} {kind}" for kind, count in removed.items())
           + ". Your own content is untouched.", "success")
     return redirect(url_for("site.settings"))
+
+
+@bp.route("/admin/settings/export", methods=["GET", "POST"])
+@login_required
+def export():
+    """GET: what the export holds, and a download button. POST: the export ZIP, streamed from a
+    temporary file (it holds every photo file, so it is not built in memory)."""
+    require_role(current_user, Role.ADMIN, "export the site")
+    if request.method == "GET":
+        return render_template("site/export.html")
+    spool = tempfile.TemporaryFile()
+    write_export(spool)
+    spool.seek(0)
+    response = send_file(spool, mimetype="application/zip", as_attachment=True,
+                         download_name=export_file_name())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _store_logo(upload) -> str:

@@ -1,12 +1,24 @@
-"""The ``flask import`` group: ``flask import wordpress EXPORT.xml`` and ``flask import SITE.zip``.
+"""The ``flask import`` group (``flask import wordpress EXPORT.xml``, ``flask import SITE.zip``) and
+``flask export DIR``.
 
 A file name in place of a command restores a site export (the ``archive`` command), so the short
 form the README gives works without naming it.
 """
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
+
+from blog.accounts.models import User
+from blog.accounts.services import password_reset_token
+from blog.core.urls import absolute_url
+from blog.extensions import db
+from blog.transfer.archive import export_file_name, restore_archive, write_export
+from blog.transfer.document import DocumentError
 
 
 class ImportGroup(AppGroup):
@@ -22,3 +34,55 @@ class ImportGroup(AppGroup):
 
 
 import_group = ImportGroup("import", help="Bring content in: a WordPress export, or a site export to restore.")
+
+
+def _progress(items, label):
+    """Click's progress bar around a step's items (shown only on a terminal)."""
+    items = list(items)
+    with click.progressbar(items, label=label, file=click.get_text_stream("stderr")) as bar:
+        yield from bar
+
+
+@click.command("export")
+@click.argument("destination", type=click.Path(path_type=Path))
+def export_command(destination: Path):
+    """Write the whole site as a ZIP: into DESTINATION if it is a folder (named
+    site-export-YYYYMMDD-HHMMSS.zip), else to the file DESTINATION itself."""
+    target = destination / export_file_name() if destination.is_dir() else destination
+    if not target.parent.is_dir():
+        raise click.ClickException(f"There is no folder {target.parent}.")
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".zip")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            summary = write_export(out, track=_progress)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    click.echo(f"Exported to {target}: " + ", ".join(f"{count} {name}" for name, count in summary.counts.items())
+               + f", {summary.photo_files} photo files.")
+    for name in summary.missing_files:
+        click.echo(f"Warning: the photo file {name} is missing from MEDIA_ROOT and is not in the export.", err=True)
+
+
+@import_group.command("archive")
+@click.argument("archive_path", metavar="SITE.zip", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(archive_path: Path):
+    """Restore a site export (from `flask export` or Site settings → Export) into this empty site."""
+    try:
+        result = restore_archive(archive_path, track=_progress)
+    except DocumentError as error:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing was imported: {error.message}") from None
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        result.remove_written_files()
+        raise
+    click.echo("Restored: " + ", ".join(f"{count} {name}" for name, count in result.counts.items()) + ".")
+    click.echo("No password leaves a site: people with an account set a new one. Admins, open your link "
+               "(valid two hours; an admin makes more at /admin/people):")
+    for user_id in result.admins:
+        user = db.session.get(User, user_id)
+        click.echo(f"  {user.email}: {absolute_url('accounts.reset_password_landing', token=password_reset_token(user))}")
