@@ -39,7 +39,7 @@ import_group = ImportGroup("import", help="Bring content in: a WordPress export,
 def _progress(items, label):
     """Click's progress bar around a step's items (shown only on a terminal)."""
     items = list(items)
-    with click.progressbar(items, label=label, file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(items, label=label) as bar:
         yield from bar
 
 
