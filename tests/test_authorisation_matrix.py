@@ -216,6 +216,12 @@ def _demo_removal_case():
     return Case(setup, lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
 
 
+def _export_case():
+    """Only an admin downloads the export (it holds subscribers' addresses); it changes nothing."""
+    return Case(lambda world, _: ("/admin/settings/export", {}, _count(Post)),
+                lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
+
+
 def _upload_data(world):
     return {"file": (io.BytesIO(photo_bytes(200, 100)), "new.jpg")}
 
@@ -256,6 +262,7 @@ TABLE: dict[str, Case] = {
     "events.delete": _event_case("/delete"),
     "site.settings": _settings_case(),
     "site.remove_demo": _demo_removal_case(),
+    "site.export": _export_case(),
 }
 
 ROWS = [(endpoint, ownership, role) for endpoint, case in sorted(TABLE.items())

@@ -91,7 +91,7 @@ def write_export(target: BinaryIO, *, track: Track = _no_progress) -> ExportSumm
     """Write the site's export ZIP to ``target`` (a file open for binary writing)."""
     now = utcnow()
     storage = get_storage()
-    document = build_document(exported_at=now, site_url=site_url())
+    document = build_document(exported_at=now, site_url=site_url(), track=track)
     names = sorted(photo_file_names(document))
     missing = [name for name in names if not storage.exists(name)]
     document["missing_files"] = missing

@@ -180,14 +180,14 @@ def _with_derived(table: str, rows: list[dict]) -> list[dict]:
     return rows
 
 
-def build_document(*, exported_at: datetime, site_url: str, progress=None) -> dict:
-    """The whole site as one JSON-ready mapping. ``progress(section_name)`` is called per section."""
+def build_document(*, exported_at: datetime, site_url: str, track=lambda items, label: items) -> dict:
+    """The whole site as one JSON-ready mapping; ``track(items, label)`` may show progress."""
     tables = _tables()
     document: dict[str, Any] = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "exported_at": encode(exported_at), "site_url": site_url,
     }
-    for section in SECTIONS:
+    for section in track(SECTIONS, "Content"):
         parents = _with_derived(section.table, _rows(tables[section.table]))
         by_id = {row["id"]: row for row in parents} if section.children else {}
         for child in section.children:
@@ -196,8 +196,6 @@ def build_document(*, exported_at: datetime, site_url: str, progress=None) -> di
             for row in _rows(tables[child.table]):
                 by_id[row.pop(child.parent_column)][child.name].append(row)
         document[section.name] = parents
-        if progress:
-            progress(section.name)
     document["extra_tables"] = {name: _rows(tables[name]) for name in extra_table_names()}
     return document
 

@@ -1,0 +1,69 @@
+"""wordpress.xml in the export: what WordPress's importer (wordpress-importer's WXR parser) reads."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from defusedxml import ElementTree
+
+from tests.transfer.helpers import document_of, export_bytes
+from tests.transfer.site import rich_site
+
+WP = "{http://wordpress.org/export/1.2/}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+EXCERPT = "{http://wordpress.org/export/1.2/excerpt/}encoded"
+DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+
+
+def _wxr(data: bytes):
+    return ElementTree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("wordpress.xml"))
+
+
+def test_wxr_has_what_the_wordpress_importer_needs(appctx):
+    site = rich_site()
+    data = export_bytes()
+    document = document_of(data)
+    rss = _wxr(data)
+    assert rss.tag == "rss" and rss.get("version") == "2.0"
+    channel = rss.find("channel")
+    assert channel.findtext(f"{WP}wxr_version") == "1.2"
+    assert channel.findtext(f"{WP}base_site_url") == "http://blog.test"
+
+    logins = {a.findtext(f"{WP}author_login"): a for a in channel.findall(f"{WP}author")}
+    assert set(logins) == {p["slug"] for p in document["people"]}
+    assert logins[site["coauthor"].slug].findtext(f"{WP}author_display_name") == "Dr Jo Byline"
+
+    tags = {t.findtext(f"{WP}tag_slug"): t.findtext(f"{WP}tag_name") for t in channel.findall(f"{WP}tag")}
+    assert tags == {t["slug"]: t["name"] for t in document["tags"]}
+
+    items = channel.findall("item")
+    ids = [item.findtext(f"{WP}post_id") for item in items]
+    assert len(ids) == len(set(ids)) and all(i.isdigit() for i in ids)
+    by_type: dict[str, list] = {}
+    for item in items:
+        by_type.setdefault(item.findtext(f"{WP}post_type"), []).append(item)
+        for required in ("title", f"{WP}post_name", f"{WP}status", CONTENT, DC_CREATOR, f"{WP}post_date"):
+            assert item.find(required) is not None, required
+        assert item.findtext(DC_CREATOR) in logins
+    assert len(by_type["post"]) == len([p for p in document["posts"] if p["kind"] == "post"])
+    assert len(by_type["attachment"]) == len(document["photos"])
+
+    attachments = {a.findtext(f"{WP}post_id"): a for a in by_type["attachment"]}
+    for attachment in attachments.values():
+        assert attachment.findtext(f"{WP}status") == "inherit"
+        assert attachment.findtext(f"{WP}attachment_url").startswith("http://blog.test/media/photos/")
+
+    [page] = by_type["page"]
+    assert page.findtext(f"{WP}post_name") == "join-the-group"
+    assert page.findtext(f"{WP}status") == "publish"
+    html = page.findtext(CONTENT)
+    assert "<figure" in html and '<img src="http://blog.test/media/photos/' in html
+    assert "<picture" not in html and "srcset" not in html
+    thumbnail = {m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value") for m in page.findall(f"{WP}postmeta")}
+    assert thumbnail["_thumbnail_id"] in attachments
+
+    writeup = next(i for i in by_type["post"] if i.findtext(f"{WP}post_name") == site["writeup"].slug)
+    categories = writeup.findall("category")
+    assert categories and all(c.get("domain") == "post_tag" and c.get("nicename") in tags for c in categories)
+    assert writeup.findtext(f"{WP}post_date_gmt") == "2025-03-14 10:00:00"
+    assert writeup.find(EXCERPT) is not None
