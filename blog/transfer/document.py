@@ -3,9 +3,10 @@
 Rows are serialised generically from the tables' mapped columns, so a column a
 feature adds later is exported and restored without a change here; only what must
 not leave the site is listed (``EXCLUDED_TABLES``, ``EXCLUDED_COLUMNS``, and any
-column whose name says it holds a password, token or secret). A table that no
-section names, and that is not excluded, goes into ``extra_tables``: new features'
-tables are carried too, never dropped silently.
+column whose name says it holds a password, token or secret), and a model can mark a
+derived column ``info={"export": False}``. A table that no section names, and that
+is not excluded, goes into ``extra_tables``: new features' tables are carried too,
+never dropped silently.
 
 The document is described by ``docs/export.schema.json`` (JSON Schema 2020-12).
 """
@@ -105,9 +106,12 @@ def is_excluded_table(name: str) -> bool:
 
 
 def exported_columns(table: Table) -> list:
+    """The columns that travel: not excluded here, not secret by name, not computed by the database,
+    and not marked ``info={"export": False}`` by their model (a derived column, a search index)."""
     excluded = EXCLUDED_COLUMNS.get(table.name, frozenset())
     return [c for c in table.columns
-            if c.name not in excluded and not any(word in c.name for word in SECRET_WORDS)]
+            if c.name not in excluded and not any(word in c.name for word in SECRET_WORDS)
+            and c.computed is None and c.info.get("export", True)]
 
 
 def _tables() -> dict[str, Table]:
