@@ -106,7 +106,8 @@ def write_export(target: BinaryIO, *, track: Track = _no_progress) -> ExportSumm
             archive.writestr(PHOTOS_FOLDER + name, storage.read(name), compress_type=zipfile.ZIP_STORED)
         if logo_file is not None and logo_file.is_file():
             archive.write(logo_file, logo, compress_type=zipfile.ZIP_STORED)
-    counts = {key: len(value) for key, value in document.items() if isinstance(value, list) and key != "missing_files"}
+    counts = {key: len(value) for key, value in document.items()
+              if isinstance(value, list) and key != "missing_files"}
     return ExportSummary(counts=counts, photo_files=len(names) - len(missing), missing_files=missing)
 
 
@@ -158,11 +159,13 @@ def _check_members(archive: zipfile.ZipFile, limits: Limits) -> dict[str, zipfil
             raise DocumentError(f"{name} in the ZIP is encrypted: refused.")
         total += info.file_size
         if info.file_size > 1024 ** 2 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise DocumentError(f"{name} in the ZIP inflates {info.file_size // max(info.compress_size, 1)} times "
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise DocumentError(f"{name} in the ZIP inflates {ratio} times "
                                 "(a zip bomb?): refused.")
         members[name] = info
     if total > limits.max_total_bytes:
-        raise DocumentError(f"The ZIP would unpack to {total} bytes, more than the limit ({limits.max_total_bytes}).")
+        raise DocumentError(f"The ZIP would unpack to {total} bytes, "
+                            f"more than the limit ({limits.max_total_bytes}).")
     if DOCUMENT_NAME not in members:
         raise DocumentError(f"The ZIP has no {DOCUMENT_NAME}: it is not a site export.")
     if members[DOCUMENT_NAME].file_size > limits.max_document_bytes:
@@ -240,7 +243,8 @@ def _files_to_write(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo
             raise DocumentError(f"The photo file {name} is not in the ZIP.")
         data = _read_member(archive, member)
         if hashlib.sha256(data).hexdigest()[:32] != matched.group(1):
-            raise DocumentError(f"The photo file {name} in the ZIP is damaged (its content does not match its name).")
+            raise DocumentError(f"The photo file {name} in the ZIP is damaged "
+                                "(its content does not match its name).")
         files[PHOTOS_FOLDER + name] = data
     for settings in document.get("site_settings", []):
         logo = _logo_member(settings.get("logo_path", ""))
@@ -346,7 +350,8 @@ def restore_archive(source: str | Path | BinaryIO, *, limits: Limits = Limits(),
         _remove_files(written)
         raise
     db.session.expire_all()  # rows the session had loaded (the default settings) were replaced
-    admins = [row["id"] for row in rows.get("users", []) if row.get("role") == "admin" and row.get("password_hash")]
+    admins = [row["id"] for row in rows.get("users", [])
+              if row.get("role") == "admin" and row.get("password_hash")]
     counts = {name: len(document.get(name, [])) for name in ("people", "posts", "tags", "photos", "events",
                                                               "social_posts", "subscribers", "redirects")}
     return RestoreResult(counts=counts, written_files=written, admins=admins)

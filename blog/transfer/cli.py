@@ -62,7 +62,8 @@ def export_command(destination: Path):
     click.echo(f"Exported to {target}: " + ", ".join(f"{count} {name}" for name, count in summary.counts.items())
                + f", {summary.photo_files} photo files.")
     for name in summary.missing_files:
-        click.echo(f"Warning: the photo file {name} is missing from MEDIA_ROOT and is not in the export.", err=True)
+        click.echo(f"Warning: the photo file {name} is missing from MEDIA_ROOT and is not in the export.",
+                   err=True)
 
 
 @import_group.command("archive")
@@ -85,4 +86,5 @@ def restore_command(archive_path: Path):
                "(valid two hours; an admin makes more at /admin/people):")
     for user_id in result.admins:
         user = db.session.get(User, user_id)
-        click.echo(f"  {user.email}: {absolute_url('accounts.reset_password_landing', token=password_reset_token(user))}")
+        link = absolute_url("accounts.reset_password_landing", token=password_reset_token(user))
+        click.echo(f"  {user.email}: {link}")

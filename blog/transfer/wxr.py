@@ -126,7 +126,8 @@ def build_wxr(*, settings, exported_at: datetime | None = None) -> bytes:
         _add(item, "excerpt:encoded", post.custom_excerpt or "", cdata=True)
         _add(item, "wp:post_id", post.id)
         local, gmt = _wp_dates(post.published_at, zone)
-        _add(item, "wp:post_date", local if post.published_at else _wp_dates(post.created_at, zone)[0], cdata=True)
+        shown_date = local if post.published_at else _wp_dates(post.created_at, zone)[0]  # a draft's: creation
+        _add(item, "wp:post_date", shown_date, cdata=True)
         _add(item, "wp:post_date_gmt", gmt, cdata=True)
         modified_local, modified_gmt = _wp_dates(post.updated_at, zone)
         _add(item, "wp:post_modified", modified_local, cdata=True)
