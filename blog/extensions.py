@@ -33,9 +33,14 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
-    """SQLite ignores ON DELETE CASCADE / SET NULL unless asked, per connection; PostgreSQL always applies them."""
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """SQLite ignores ON DELETE CASCADE / SET NULL unless asked, per connection; PostgreSQL always
+    applies them. The web server and the delivery worker (`make run` starts both) share one file:
+    write-ahead logging lets readers go on while one writes, and a writer waits up to 30 s for
+    another's lock instead of failing with "database is locked" after the default 5 s."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

@@ -146,10 +146,16 @@
     dirty = true;
     backup();
     setStatus("Not saved yet", "pending");
+    scheduleAutosave();
+    schedulePreview();
+  }
+
+  function scheduleAutosave() {
+    // After a quiet moment, or once the oldest unsaved change has waited long enough: never more
+    // often, so steady typing costs one save per AUTOSAVE_MAX_WAIT_MS, not one per keystroke.
     clearTimeout(autosaveTimer);
     var waited = Date.now() - firstChangeAt;
-    autosaveTimer = setTimeout(autosave, waited > AUTOSAVE_MAX_WAIT_MS ? 0 : AUTOSAVE_IDLE_MS);
-    schedulePreview();
+    autosaveTimer = setTimeout(autosave, Math.max(0, Math.min(AUTOSAVE_IDLE_MS, AUTOSAVE_MAX_WAIT_MS - waited)));
   }
 
   function autosave(options) {
@@ -160,6 +166,7 @@
     if (!form.dataset.postId && !text.title.trim() && !text.body.trim()) { return; }
     if (!navigator.onLine) { offline(); return; }
     saving = true;
+    firstChangeAt = Date.now(); // changes typed from now on are the next save's
     setStatus("Saving…", "saving");
     var payload = { title: text.title, body: text.body, base_version: baseInput ? baseInput.value : "" };
     pendingSave = postJSON(form.dataset.autosaveUrl, payload, options);
@@ -171,7 +178,7 @@
         dirty = false;
         dropBackup();
       } else {
-        changed();
+        scheduleAutosave();
       }
       var when = answer.saved_at ? new Date(answer.saved_at) : new Date();
       if (answer.conflict) {

@@ -12,7 +12,13 @@ def open_editor(page, base_url: str, email: str, path: str = "/editor/posts/new"
     """Sign in and open the writing page with the rich-text editor ready."""
     sign_in(page, base_url, email)
     page.goto(base_url + path)
-    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
+    wait_until_editor_ready(page)
+
+
+def wait_until_editor_ready(page) -> None:
+    """Until the rich-text editor says it is ready. The page may still be navigating when this
+    starts polling (after a click on a link), when a document has no root element yet."""
+    page.wait_for_function("() => document.documentElement?.dataset.editorReady === 'true'")
 
 
 def markdown(page) -> str:

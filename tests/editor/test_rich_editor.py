@@ -7,7 +7,7 @@ import pytest
 from blog.accounts.models import Role
 from blog.demo import create_demo_content
 from blog.extensions import db
-from tests.editor.rich import BODY, markdown, open_editor, paste, settle
+from tests.editor.rich import BODY, markdown, open_editor, paste, settle, wait_until_editor_ready
 from tests.factories import make_post, make_user
 from tests.media.images import photo
 
@@ -222,7 +222,7 @@ def test_editor_page_meets_wcag_21_aa_and_stays_valid_html_once_the_editor_runs(
     from tests.browsing import sign_in
     sign_in(page, live_server.url, ADMIN_EMAIL, password)
     page.goto(f"{live_server.url}/editor/posts/{writeup_id}")
-    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
+    wait_until_editor_ready(page)
     page.locator(BODY + " .directive-social .social-post").first.wait_for()
     page.locator(BODY + " .directive-photo img").first.wait_for()
     assert axe_violations(page) == []

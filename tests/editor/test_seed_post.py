@@ -12,7 +12,7 @@ from blog.accounts.models import Role
 from blog.extensions import db
 from tests.browsing import sign_in
 from tests.editor import seed_post as seed
-from tests.editor.rich import BODY, drop_files, paste, settle
+from tests.editor.rich import BODY, drop_files, paste, settle, wait_until_editor_ready
 from tests.factories import make_user
 from tests.media.images import photo
 
@@ -123,7 +123,7 @@ def test_seed_post_is_written_and_published_in_at_most_45_actions(live_server, p
     author = Author(page)
 
     author.click(page.get_by_role("link", name="Write a new post"), "Write a new post")
-    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
+    wait_until_editor_ready(page)
     author.fill(page.get_by_label("Title"), seed.TITLE, "the title")
     author.click(page.locator(BODY), "into the body")
     for number, paragraph in enumerate(seed.INTRO, 1):
@@ -152,7 +152,7 @@ def test_seed_post_is_written_and_published_in_at_most_45_actions(live_server, p
     author.link_new_event_and_publish()
     print(f"\nseed post: {len(author.steps)} actions")
     # Publishing opened the editor again on the finished seed post, cards, photos and all.
-    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
+    wait_until_editor_ready(page)
     print(f"editor interactive on the seed post {page.evaluate('document.documentElement.dataset.editorReadyMs')} ms "
           "after navigation")
     assert len(author.steps) <= MAX_SEED_ACTIONS, "\n".join(author.steps)
@@ -193,7 +193,7 @@ def test_seed_post_pasted_from_word_is_published_complete_in_at_most_15_actions(
     page.goto(live_server.url + "/editor/")
     author = Author(page)
     author.click(page.get_by_role("link", name="Write a new post"), "Write a new post")
-    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
+    wait_until_editor_ready(page)
     author.click(page.locator(BODY), "into the body")
     html = word_html([photo(1200, 900, color=(200, 120, 90)), photo(1600, 900, color=(90, 120, 200))])
     author.paste_html(html, "plain text Word also offers", "the write-up from Word")
