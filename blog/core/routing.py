@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-# Both databases store ids as signed 64-bit integers; a larger number cannot name a row.
-LARGEST_ID = 2**63 - 1
+# Ids are INTEGER columns: signed 32-bit on PostgreSQL (SQLite's are wider, but a site must be able
+# to move between the two); a larger number cannot name a row.
+LARGEST_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
     """``<int:...>`` that does not match past ``LARGEST_ID``, so the route answers 404.
 
     Werkzeug's converter accepts any number of digits; SQLite then fails with
-    ``OverflowError`` (a 500) and PostgreSQL with a numeric range error.
+    ``OverflowError`` past 64 bits and PostgreSQL with a numeric range error past 32 (a 500).
     """
 
     def __init__(self, map, *args, **kwargs) -> None:

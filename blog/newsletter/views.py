@@ -11,6 +11,7 @@ from blog.core import mail
 from blog.core.security import allow_framing
 from blog.core.spreadsheet import csv_response
 from blog.errors import NotAllowed, NotFound, ValidationFailed
+from blog.events.models import Event
 from blog.extensions import csrf, db, limiter
 from blog.newsletter import consent, models, review, services  # noqa: F401  (models registers the tables)
 from blog.newsletter.forms import (DraftForm, ImportForm, NoteForm, PreferencesForm, ScheduleForm,
@@ -251,6 +252,7 @@ def admin_email_post(post_id: int):
 @login_required
 def admin_email_event(event_id: int):
     _require_editor()
+    db.get_or_404(Event, event_id)
     return _queue(lambda: services.compose_event(event_id), "Event announcement")
 
 
