@@ -173,7 +173,7 @@ class CommittedStamp:
 
 @event.listens_for(Session, "before_flush")
 def _note_public_change(session: Session, flush_context, instances) -> None:
-    """Remember whether this flush changes anything readers may see.
+    """Remember whether this transaction changes anything readers may see.
 
     Models set ``affects_public_pages = False`` to opt out (outbox rows,
     revisions, invitations...): forgetting it costs a cache miss, never a stale page.
@@ -183,10 +183,19 @@ def _note_public_change(session: Session, flush_context, instances) -> None:
         session.info["public_change"] = True
 
 
-@event.listens_for(Session, "after_flush")
-def _move_content_version(session: Session, flush_context) -> None:
-    """Move the content version in the same transaction as the write, and work out (now that the
-    write is visible to queries) the next moment pages will change by themselves."""
+@event.listens_for(Session, "before_commit")
+def _move_content_version(session: Session) -> None:
+    """Move the content version in the same transaction as the write, as its last statement, and
+    work out (now that the write is visible to queries) the next moment pages will change by
+    themselves.
+
+    Last, because every public write updates this one row: a transaction that locked it early and
+    then waited for another row (a photo, a post) could deadlock with one holding that row and
+    waiting for this one. Taken just before the commit, the lock is never held while waiting.
+    """
+    if session.in_nested_transaction():
+        return  # the outermost commit moves it
+    session.flush()
     if not session.info.pop("public_change", False):
         return
     now = utcnow()
@@ -196,6 +205,11 @@ def _move_content_version(session: Session, flush_context) -> None:
                              .execution_options(synchronize_session=False))
     if result.rowcount == 0:  # the first write on a fresh site
         session.execute(insert(SiteSettings).values(id=SETTINGS_ID, **values))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_public_change(session: Session) -> None:
+    session.info.pop("public_change", None)
 
 
 # --- demo marks --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import brotli
 import pytest
+from sqlalchemy import event
 
 from blog.accounts import services as accounts
 from blog.accounts.models import Role
@@ -280,3 +281,29 @@ def test_pages_can_live_in_redis(make_app):
             assert client.get("/").data == first.data
     finally:
         store.clear()
+
+
+def test_the_content_version_is_the_last_write_of_its_transaction(app):
+    """Every public write updates the one site_settings row. Taken just before the commit, its lock
+    is never held while the transaction waits for another row: taken at the first flush, two people
+    saving on PostgreSQL (a photo's caption, a post) deadlocked on it."""
+    with app.app_context():
+        post = make_post(make_user(Role.AUTHOR))
+        db.session.commit()
+        statements = []
+
+        def record(connection, cursor, statement, parameters, context, executemany):
+            statements.append(" ".join(statement.split()[:3]).lower())
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            post.title = "A first change"
+            db.session.flush()
+            post.excerpt = "And a second, flushed on its own"
+            db.session.flush()
+            db.session.commit()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    writes = [s for s in statements if s.split()[0] in ("insert", "update", "delete")]
+    assert writes[-1] == "update site_settings set"
+    assert sum("site_settings" in s for s in writes) == 1
