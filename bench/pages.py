@@ -46,6 +46,7 @@ BIN = Path(sys.executable).parent
 WORKERS = 2
 WRK = shutil.which("wrk") or "wrk"
 GOALS = {"ceiling": 0.5, "304": 0.7, "nginx": 0.8, "size": 1 / 1.5}
+NGINX_ROUNDS = 3
 
 PAGES = [
     ("demo write-up", f"/posts/{WRITEUP_SLUG}"),
@@ -201,6 +202,13 @@ class Servers:
             process.wait(timeout=60)
 
 
+def best_of_alternating(app, ceiling, rounds: int = NGINX_ROUNDS) -> dict:
+    """Each figure's best of a few rounds taken in turn: nginx answers tens of thousands of
+    requests a second, so a burst of load from another process moves one short run a lot."""
+    runs = [(app(), ceiling()) for _ in range(rounds)]
+    return {"app": max(a for a, _ in runs), "ceiling": max(c for _, c in runs)}
+
+
 def measure(folder: Path, paths: list[str], seconds: int) -> dict:
     servers = Servers(folder, paths)
     figures = {}
@@ -215,8 +223,9 @@ def measure(folder: Path, paths: list[str], seconds: int) -> dict:
                           "ceiling": wrk(servers.ceiling, "/empty-304", seconds)}
         for path in paths[:2]:
             get(servers.proxy, path)
-            figures[f"nginx {path}"] = {"app": wrk(servers.proxy, path, seconds),
-                                        "ceiling": wrk(servers.static, f"/{servers.names[path]}", seconds)}
+            figures[f"nginx {path}"] = best_of_alternating(
+                lambda: wrk(servers.proxy, path, seconds),
+                lambda: wrk(servers.static, f"/{servers.names[path]}", seconds))
     finally:
         servers.stop()
     return figures
@@ -276,7 +285,7 @@ def main() -> None:
         for path in (small_paths if label == "small" else large_paths)[:2]:
             f = figures[f"nginx {path}"]
             print(f"{label}: behind nginx {path} {f['app']:.0f}/s vs the same bytes as a static file "
-                  f"{f['ceiling']:.0f}/s: {f['app'] / f['ceiling']:.2f}x "
+                  f"{f['ceiling']:.0f}/s (best of {NGINX_ROUNDS} rounds each): {f['app'] / f['ceiling']:.2f}x "
                   f"(goal {GOALS['nginx']}x: {_verdict(f['app'] / f['ceiling'], GOALS['nginx'])})")
     print(f"worst app/ceiling {worst['ceiling']:.2f}x (goal {GOALS['ceiling']}x: "
           f"{_verdict(worst['ceiling'], GOALS['ceiling'])}); worst large/small {worst['size']:.2f} "
