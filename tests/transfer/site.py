@@ -16,7 +16,7 @@ from blog.posts.models import PostKind
 
 def rich_site() -> dict:
     created = create_demo_content()
-    admin, writeup = created["admin"], created["writeup"]
+    admin = created["admin"]
     coauthor = create_byline_person("Dr Jo Byline", affiliation="Elsewhere University")
     photo = db.session.execute(db.select(Photo).order_by(Photo.id)).scalars().first()
     page = posts.create_post(posts.PostInput(title="Join us", body_markdown=f"We recruit.\n\n[[photo:{photo.key}]]\n",
