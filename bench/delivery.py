@@ -229,10 +229,11 @@ def main() -> None:
     try:
         config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SITE_URL": "https://blog.example.org",
                   "INSTANCE_PATH": str(folder / "instance"), "MAIL_URL": f"smtp://127.0.0.1:{port}",
-                  "RATELIMIT_ENABLED": False}
+                  "RATELIMIT_ENABLED": False, "MAIL_SKIP_RESERVED": False}
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", SITE_URL=config["SITE_URL"],
                    INSTANCE_PATH=config["INSTANCE_PATH"], MAIL_URL=config["MAIL_URL"], PYTHONPATH=str(ROOT),
-                   NEWSLETTER_BATCH_SIZE=str(args.batch_size))
+                   NEWSLETTER_BATCH_SIZE=str(args.batch_size),
+                   MAIL_SKIP_RESERVED="false")  # smtp-sink takes the subscribers' example.org addresses
         if args.dkim:
             from blog.core.dkim_signing import new_private_key
 
