@@ -106,9 +106,8 @@ def post_language(post: Post, settings: SiteSettings) -> str:
     return post.language or settings.language or "en"
 
 
-def rights_statement(post: Post, settings: SiteSettings) -> str:
+def rights_statement(licence: Licence) -> str:
     """The one line feeds carry as ``<rights>``/``<copyright>``."""
-    licence = post_licence(post, settings)
     return f"{licence.name} ({licence.spdx}): {licence.url}"
 
 
