@@ -327,23 +327,18 @@ def readiness(*, settings: SiteSettings, site_url: str, now, url_for) -> list[Ch
         language.findings.append(Finding("The site's language is not set.", settings_url))
     checks.append(language)
 
-    orcid = Check("Authors' ORCID iDs", False, "Authors are identified by their ORCID iD.")
-    authors = db.session.execute(
-        db.select(User).where(User.orcid == "", db.exists().where(
-            PostAuthor.user_id == User.id, PostAuthor.post_id == Post.id, posts.visible_filter(now)))
-        .order_by(User.display_name)).scalars()
-    orcid.findings += [Finding(f"{user.display_name} has no ORCID iD.", people_url) for user in authors]
-    checks.append(orcid)
-
-    affiliation = Check("Authors' affiliations (ROR)", False,
-                        "An affiliation with its ROR identifier says which institution a post comes from.")
-    unaffiliated = db.session.execute(
-        db.select(User).where(User.ror == "", db.exists().where(
-            PostAuthor.user_id == User.id, PostAuthor.post_id == Post.id, posts.visible_filter(now)))
-        .order_by(User.display_name)).scalars()
-    affiliation.findings += [Finding(f"{user.display_name} has no ROR affiliation.", people_url)
-                             for user in unaffiliated]
-    checks.append(affiliation)
+    for column, title, explanation, missing in (
+            (User.orcid, "Authors' ORCID iDs", "Authors are identified by their ORCID iD.", "no ORCID iD"),
+            (User.ror, "Authors' affiliations (ROR)",
+             "An affiliation with its ROR identifier says which institution a post comes from.",
+             "no ROR affiliation")):
+        check = Check(title, False, explanation)
+        authors = db.session.execute(
+            db.select(User).where(column == "", db.exists().where(
+                PostAuthor.user_id == User.id, PostAuthor.post_id == Post.id, posts.visible_filter(now)))
+            .order_by(User.display_name)).scalars()
+        check.findings += [Finding(f"{user.display_name} has {missing}.", people_url) for user in authors]
+        checks.append(check)
 
     references_check = Check("References", False,
                              "A “References” heading followed by a list, with DOIs, is read as the post's "

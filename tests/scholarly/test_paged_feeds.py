@@ -10,7 +10,6 @@ from blog.core.time import UTC
 from blog.extensions import db
 from blog.feeds import build
 from blog.posts import services as posts
-from blog.site.services import get_settings
 from tests.factories import make_post, make_user
 from tests.feeds.test_feeds import ATOM_NS, _assert_validator_rules_atom
 
