@@ -75,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter):
         app.register_blueprint(blueprint)
+    from blog.scholarly.views import bp as scholarly
+    app.register_blueprint(scholarly)
 
 
 def register_templates(app: Flask) -> None:

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -17,6 +17,12 @@ class PostForm(FlaskForm):
     publish_at = StringField("Publish at", validators=[Optional()],
                              description="Leave empty to publish now. Format: 2026-12-01 09:00, in the site's time zone.",
                              render_kw={"type": "datetime-local"})
+    # Citable posts: choices and defaults come from ``blog.scholarly`` (set in the view).
+    language = StringField("Language", validators=[Optional(), Length(max=16)],
+                           description="A language tag such as en or de; empty for the site's language.")
+    licence = SelectField("Licence", validate_choice=False)
+    doi = StringField("DOI", validators=[Optional(), Length(max=255)],
+                      description="Optional, such as 10.5281/zenodo.1234567 (a doi.org link is fine).")
     base_version = HiddenField()
 
 

@@ -22,6 +22,7 @@ from blog.extensions import db
 from blog.media import services as media
 from blog.posts import services
 from blog.posts.models import Post, PostStatus, Tag
+from blog.scholarly import services as scholarly
 from blog.site.services import get_settings
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -45,6 +46,9 @@ def index():
 def _post_form(post: Post | None = None) -> PostForm:
     form = PostForm()
     form.authors.choices = [(u.id, u.display_name) for u in list_users()]
+    default = scholarly.site_licence(get_settings())
+    form.licence.choices = [("", f"Site default ({default.spdx})")] + [
+        (spdx, f"{licence.name} ({spdx})") for spdx, licence in scholarly.LICENCES.items()]
     if request.method == "GET":
         if post is not None:
             form.title.data = post.title
@@ -53,6 +57,7 @@ def _post_form(post: Post | None = None) -> PostForm:
             form.custom_excerpt.data = post.custom_excerpt
             form.tags.data = ", ".join(t.name for t in post.tags)
             form.authors.data = [c.user_id for c in post.credits]
+            form.language.data, form.licence.data, form.doi.data = post.language, post.licence, post.doi
             form.base_version.data = str(post.version)
             copy = editing.pending_copy(post, current_user)
             if copy is not None:
@@ -75,6 +80,9 @@ def _input_from(form: PostForm) -> services.PostInput:
         custom_excerpt=form.custom_excerpt.data or "",
         tag_names=[t for t in (form.tags.data or "").split(",")],
         author_ids=form.authors.data or [current_user.id],
+        language=form.language.data or "",
+        licence=form.licence.data or "",
+        doi=form.doi.data or "",
     )
 
 

@@ -1,7 +1,10 @@
 """Building the feeds: RSS 2.0 and Atom 1.0 (feedgen), JSON Feed 1.1 (by hand), events as Atom.
 
 Every feed holds a fixed number of the newest items, so its cost does not grow
-with the archive. Ids never change when a title or slug does: posts and events
+with the archive; Atom and JSON Feed link to older pages (RFC 5005 paged feeds), so the whole
+back catalogue is reachable. Each entry carries its licence (Atom ``<rights>``, RSS channel
+``<copyright>``, JSON Feed ``_citable``), its language, its DOI when it has one, and its
+authors with their ORCID iD as ``uri``. Ids never change when a title or slug does: posts and events
 are identified by ``urn:uuid:<uid>``. Content is the post's stored, sanitised
 HTML with every site-relative address made absolute (feed readers have no base).
 """
@@ -19,6 +22,7 @@ from blog.events import services as events
 from blog.events.models import Event
 from blog.media.services import shared_image
 from blog.posts.models import Post
+from blog.scholarly import services as scholarly
 from blog.site.services import get_settings
 from blog.core.urls import absolute_url, absolutise_urls
 
@@ -46,6 +50,10 @@ class FeedInfo:
     subtitle: str
     html_url: str  # the page this feed follows
     self_url: str  # the feed's own absolute address
+    # RFC 5005 paging: the newest page, and the neighbouring pages (None at either end).
+    first_url: str | None = None
+    next_url: str | None = None  # older posts
+    previous_url: str | None = None  # newer posts
 
 
 def _s(moment):
@@ -66,8 +74,12 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclos
     feed.subtitle(info.subtitle or info.title)
     # feedgen's RSS <link> is the last link given: self first, then the page.
     feed.link(href=info.self_url, rel="self", type=self_type)
-    feed.link(href=info.html_url, rel="alternate", type="text/html")
+    for rel, href in (("first", info.first_url), ("next", info.next_url), ("previous", info.previous_url)):
+        if href:
+            feed.link(href=href, rel=rel, type=self_type)
+    feed.link(href=info.html_url, rel="alternate", type="text/html")  # last: RSS's <link>
     feed.language(settings.language or "en")
+    feed.rights(scholarly.rights_statement(scholarly.site_licence(settings)))  # Atom <rights>, RSS <copyright>
     feed.author({"name": settings.site_name, "uri": absolute_url("posts.home")})
     feed.generator("Research group blog")
     feed.updated(_s(max((p.updated_at for p in items), default=settings.content_changed_at or utcnow())))
@@ -82,8 +94,11 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclos
         entry.updated(_s(max(post.updated_at, post.published_at)))
         entry.summary(post.excerpt or post.title)  # RSS <description>, Atom <summary>
         entry.content(absolutise_urls(post.body_html), type="html")
+        entry.rights(scholarly.rights_statement(scholarly.post_licence(post, settings)))
+        if post.doi:
+            entry.dc.dc_identifier(scholarly.doi_url(post.doi))
         for author in post.authors:
-            entry.author({"name": author.display_name, "uri": absolute_url("posts.author", slug=author.slug)})
+            entry.author({"name": author.display_name, "uri": _author_uri(author)})
             entry.dc.dc_creator(author.display_name)
         for tag in post.tags:
             entry.category(term=tag.name, label=tag.name, scheme=absolute_url("posts.tag", slug=tag.slug))
@@ -93,17 +108,22 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclos
     return feed
 
 
+def _author_uri(author) -> str:
+    """An author's ORCID iD when known (what scholarly aggregators match on), else their page."""
+    return scholarly.orcid_url(author) or absolute_url("posts.author", slug=author.slug)
+
+
 def posts_rss(info: FeedInfo, items: list[Post]) -> bytes:
     return _post_generator(info, items, self_type="application/rss+xml", enclosures=True).rss_str(pretty=False)
 
 
 def posts_atom(info: FeedInfo, items: list[Post]) -> bytes:
     feed = _post_generator(info, items, self_type="application/atom+xml", enclosures=False)
-    return _add_atom_enclosures(feed.atom_str(pretty=False), items)
+    return _add_atom_entry_links(feed.atom_str(pretty=False), items)
 
 
-def _add_atom_enclosures(document: bytes, items: list[Post]) -> bytes:
-    """Add each entry's ``<link rel="enclosure">``.
+def _add_atom_entry_links(document: bytes, items: list[Post]) -> bytes:
+    """Add each entry's ``<link rel="enclosure">`` and its DOI as ``<link rel="related">``.
 
     feedgen 1.0.0 writes an Atom entry's links without their ``rel``, ``type``
     and ``length`` (it reads them back from the element it has just created), so
@@ -111,12 +131,15 @@ def _add_atom_enclosures(document: bytes, items: list[Post]) -> bytes:
     validator rejects. The links are added here instead.
     """
     root = etree.fromstring(document)
-    enclosures = {_entry_id(post.uid): post_enclosure(post) for post in items}
+    by_id = {_entry_id(post.uid): post for post in items}
     for entry in root.iter(f"{ATOM}entry"):
-        enclosure = enclosures.get(entry.findtext(f"{ATOM}id"))
+        post = by_id.get(entry.findtext(f"{ATOM}id"))
+        enclosure = post_enclosure(post) if post is not None else None
         if enclosure is not None:
             etree.SubElement(entry, f"{ATOM}link", rel="enclosure", href=enclosure.url,
                              type=enclosure.mime_type, length=str(enclosure.length))
+        if post is not None and post.doi:
+            etree.SubElement(entry, f"{ATOM}link", rel="related", href=scholarly.doi_url(post.doi))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -133,6 +156,8 @@ def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
         "authors": [{"name": settings.site_name, "url": absolute_url("posts.home")}],
         "items": [],
     }
+    if info.next_url:
+        feed["next_url"] = info.next_url
     for post in items:
         item = {
             "id": _entry_id(post.uid),
@@ -142,10 +167,13 @@ def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
             "summary": post.excerpt,
             "date_published": isoformat_z(post.published_at),
             "date_modified": isoformat_z(max(post.updated_at, post.published_at)),
-            "authors": [{"name": a.display_name, "url": absolute_url("posts.author", slug=a.slug)}
-                        for a in post.authors],
+            "authors": [{"name": a.display_name, "url": _author_uri(a)} for a in post.authors],
             "tags": [t.name for t in post.tags],
+            "language": scholarly.post_language(post, settings),
+            "_citable": _citable_extension(post, settings),
         }
+        if post.doi:
+            item["external_url"] = scholarly.doi_url(post.doi)
         enclosure = post_enclosure(post)
         if enclosure is not None:
             item["image"] = enclosure.url
@@ -153,6 +181,15 @@ def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
                                     "size_in_bytes": enclosure.length}]
         feed["items"].append(item)
     return json.dumps(feed, ensure_ascii=False).encode()
+
+
+def _citable_extension(post: Post, settings) -> dict:
+    """JSON Feed has no licence field: an extension object (``_`` + name, with ``about``) carries it."""
+    licence = scholarly.post_licence(post, settings)
+    extension = {"about": "https://spdx.org/licenses/", "license": licence.spdx, "license_url": licence.url}
+    if post.doi:
+        extension["doi"] = post.doi
+    return extension
 
 
 def event_entry_title(event: Event) -> str:

@@ -5,9 +5,10 @@ stamp, so a 304 costs one indexed read), is kept in the page store, and carries 
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, abort, current_app, request
 
 from blog.core.cache import cached_page
+from blog.errors import ValidationFailed
 from blog.events import services as events
 from blog.feeds import build
 from blog.feeds.ical import calendar_for
@@ -29,16 +30,31 @@ def _respond(body: bytes, mimetype: str):
     return current_app.response_class(body, content_type=content_type)
 
 
-def _newest(*conditions):
-    return posts.page_of_posts(*conditions, per_page=build.FEED_ITEMS).items
+def _render(kind: str, info: build.FeedInfo, *conditions, endpoint: str, **values):
+    """The feed's newest posts; Atom and JSON Feed also answer ``?before=``/``?after=`` with older or
+    newer pages and link them (RFC 5005 paged feeds: ``first``, ``next``, ``previous``).
 
-
-def _render(kind: str, info: build.FeedInfo, items):
+    :raise 404: for a malformed page cursor.
+    """
     if kind == "rss":
-        return _respond(build.posts_rss(info, items), RSS)
+        page = posts.page_of_posts(*conditions, per_page=build.FEED_ITEMS)
+        return _respond(build.posts_rss(info, page.items), RSS)
+    before, after = request.args.get("before"), request.args.get("after")
+    try:
+        page = posts.page_of_posts(*conditions, per_page=build.FEED_ITEMS, before=before, after=after)
+    except ValidationFailed:
+        abort(404)
+    info.first_url = absolute_url(endpoint, kind=kind, **values)
+    if before or after:
+        info.self_url = absolute_url(endpoint, kind=kind, **values, **({"before": before} if before
+                                                                       else {"after": after}))
+    if page.older:
+        info.next_url = absolute_url(endpoint, kind=kind, **values, before=page.older)
+    if page.newer:
+        info.previous_url = absolute_url(endpoint, kind=kind, **values, after=page.newer)
     if kind == "atom":
-        return _respond(build.posts_atom(info, items), ATOM)
-    return _respond(build.posts_json(info, items), JSON_FEED)
+        return _respond(build.posts_atom(info, page.items), ATOM)
+    return _respond(build.posts_json(info, page.items), JSON_FEED)
 
 
 FORMATS = ("rss", "atom", "json")
@@ -53,7 +69,7 @@ def _site_info(endpoint: str, **values) -> build.FeedInfo:
 @bp.get("/posts.<any(rss, atom, json):kind>")
 @cached_page(content_stamp)
 def posts_feed(kind: str):
-    return _render(kind, _site_info("feeds.posts_feed", kind=kind), _newest())
+    return _render(kind, _site_info("feeds.posts_feed", kind=kind), endpoint="feeds.posts_feed")
 
 
 @bp.get("/tags/<slug>.<any(rss, atom, json):kind>")
@@ -65,7 +81,7 @@ def tag_feed(slug: str, kind: str):
                           subtitle=tag.description or f"Write-ups tagged “{tag.name}”",
                           html_url=absolute_url("posts.tag", slug=tag.slug),
                           self_url=absolute_url("feeds.tag_feed", slug=tag.slug, kind=kind))
-    return _render(kind, info, _newest(posts.tag_condition(tag)))
+    return _render(kind, info, posts.tag_condition(tag), endpoint="feeds.tag_feed", slug=tag.slug)
 
 
 @bp.get("/authors/<slug>.<any(rss, atom, json):kind>")
@@ -77,7 +93,8 @@ def author_feed(slug: str, kind: str):
                           subtitle=f"Write-ups by {person.display_name}",
                           html_url=absolute_url("posts.author", slug=person.slug),
                           self_url=absolute_url("feeds.author_feed", slug=person.slug, kind=kind))
-    return _render(kind, info, _newest(posts.author_condition(person)))
+    return _render(kind, info, posts.author_condition(person), endpoint="feeds.author_feed",
+                   slug=person.slug)
 
 
 @bp.get("/events.atom")

@@ -95,6 +95,10 @@ class Post(db.Model):
     # media: the photo shown above the post and in cards/feeds (added by 0002_media).
     feature_photo_id: Mapped[int | None] = mapped_column(
         ForeignKey("photos.id", ondelete="SET NULL"), index=True)
+    # Citable posts (0012): empty language/licence mean the site's default (``blog.scholarly``).
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    licence: Mapped[str] = mapped_column(String(40), default="", server_default="")  # an SPDX id
+    doi: Mapped[str] = mapped_column(String(255), default="", server_default="")  # "10.x/y", no resolver
 
     credits: Mapped[list[PostAuthor]] = relationship(
         order_by=PostAuthor.position, cascade="all, delete-orphan", lazy="selectin"

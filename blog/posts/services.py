@@ -21,6 +21,7 @@ from blog.core.time import UTC, utcnow
 from blog.core.usage import Usage, shows
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
+from blog.scholarly import services as scholarly
 from blog.posts.models import (
     VISIBLE_STATUSES, Post, PostAuthor, PostRevision, PostStatus, SlugRedirect, Tag, post_tags,
 )
@@ -82,6 +83,15 @@ class PostInput:
     custom_excerpt: str | None = None
     tag_names: list[str] | None = None
     author_ids: list[int] | None = None
+    # Citable posts: "" is the site's default language/licence, or no DOI.
+    language: str | None = None
+    licence: str | None = None
+    doi: str | None = None
+
+
+def render_body(markdown: str) -> str:
+    """A post's stored HTML: the Markdown rendered, with the DOIs of its reference list linked."""
+    return scholarly.link_reference_dois(render_markdown(markdown))
 
 
 def _apply_content(post: Post, data: PostInput, *, by: User) -> None:
@@ -92,7 +102,7 @@ def _apply_content(post: Post, data: PostInput, *, by: User) -> None:
         raise ValidationFailed(f"Keep the title under {MAX_TITLE_LENGTH} characters.", field="title")
     post.title = title
     post.body_markdown = data.body_markdown or ""
-    post.body_html = render_markdown(post.body_markdown)
+    post.body_html = render_body(post.body_markdown)
     if data.custom_excerpt is not None:
         post.custom_excerpt = data.custom_excerpt.strip()
     post.excerpt = post.custom_excerpt or excerpt_from(post.body_html)
@@ -102,6 +112,12 @@ def _apply_content(post: Post, data: PostInput, *, by: User) -> None:
         post.tags = tags_from_names(data.tag_names, by=by)
     if data.author_ids is not None:
         _set_authors(post, data.author_ids, by=by)
+    if data.language is not None:
+        post.language = scholarly.normalise_language(data.language)
+    if data.licence is not None:
+        post.licence = scholarly.check_licence(data.licence)
+    if data.doi is not None:
+        post.doi = scholarly.normalise_doi(data.doi)
     post.updated_at = utcnow()
 
 
@@ -118,7 +134,7 @@ def rerender_posts_using(kind: str, key: str) -> int:
     count = 0
     for post in using:
         if (kind, key) in directives_in(post.body_markdown):
-            post.body_html = render_markdown(post.body_markdown)
+            post.body_html = render_body(post.body_markdown)
             post.excerpt = post.custom_excerpt or excerpt_from(post.body_html)
             count += 1
     db.session.flush()

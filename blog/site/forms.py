@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -11,6 +11,8 @@ class SettingsForm(FlaskForm):
     timezone = StringField("Time zone", validators=[DataRequired()],
                            description="An IANA name such as Europe/London")
     language = StringField("Language", default="en", validators=[Length(max=16)])
+    licence = SelectField("Licence of posts", validate_choice=False,
+                          description="Posts use it unless they choose their own.")
     footer_text = TextAreaField("Footer text")
     about_markdown = TextAreaField("About page (Markdown)")
     logo = FileField("Logo (PNG, JPEG or WebP)")

@@ -31,6 +31,8 @@ class SiteSettings(db.Model):
     language: Mapped[str] = mapped_column(String(16), default="en")
     logo_path: Mapped[str] = mapped_column(String(255), default="")
     footer_text: Mapped[str] = mapped_column(Text, default="")
+    # The licence of posts that name none (an SPDX id; see ``blog.scholarly.services.LICENCES``).
+    licence: Mapped[str] = mapped_column(String(40), default="CC-BY-4.0", server_default="CC-BY-4.0")
     # The content version: a new random token whenever anything readers can see changes (in the
     # same transaction as the write), and when that happened. ETags and cached pages are keyed on it.
     content_version: Mapped[str] = mapped_column(String(32), default=new_content_version)

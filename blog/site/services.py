@@ -15,6 +15,7 @@ from blog.core.usage import Usage, shows
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.posts.models import VISIBLE_STATUSES, Post
+from blog.scholarly import services as scholarly
 from blog.site.models import SETTINGS_ID, DemoObject, SiteSettings, new_content_version
 
 
@@ -49,7 +50,8 @@ def settings_showing(kind: str, obj) -> list[Usage]:
 
 
 def update_settings(*, by: User, site_name: str, tagline: str, description: str, timezone: str,
-                    footer_text: str, about_markdown: str, language: str = "en") -> SiteSettings:
+                    footer_text: str, about_markdown: str, language: str = "en",
+                    licence: str | None = None) -> SiteSettings:
     require_role(by, Role.ADMIN, "change site settings")
     if not site_name.strip():
         raise ValidationFailed("The site needs a name.", field="site_name")
@@ -65,6 +67,8 @@ def update_settings(*, by: User, site_name: str, tagline: str, description: str,
     settings.language = language.strip() or "en"
     settings.about_markdown = about_markdown
     settings.about_html = render_markdown(about_markdown)
+    if licence is not None:
+        settings.licence = scholarly.check_licence(licence) or scholarly.DEFAULT_LICENCE
     settings.updated_at = utcnow()
     return settings
 

@@ -21,6 +21,7 @@ from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.media.services import delete_files, logo_png
 from blog.site import icons, services, sitemap
+from blog.scholarly.services import LICENCES
 from blog.site.forms import SettingsForm
 from blog.transfer.archive import export_file_name, write_export
 
@@ -48,13 +49,14 @@ def settings():
     require_role(current_user, Role.ADMIN, "change site settings")
     current = services.get_settings()
     form = SettingsForm(obj=current)
+    form.licence.choices = [(spdx, f"{licence.name} ({spdx})") for spdx, licence in LICENCES.items()]
     if form.validate_on_submit():
         try:
             services.update_settings(
                 by=current_user, site_name=form.site_name.data, tagline=form.tagline.data or "",
                 description=form.description.data or "", timezone=form.timezone.data.strip(),
                 footer_text=form.footer_text.data or "", about_markdown=form.about_markdown.data or "",
-                language=form.language.data or "en",
+                language=form.language.data or "en", licence=form.licence.data or "",
             )
             if form.logo.data:
                 services.set_logo_path(_store_logo(form.logo.data), by=current_user)
