@@ -3,14 +3,14 @@
 Posts keep the ``uid`` they already have: it has been their feed id/guid (``urn:uuid:<uid>``) since
 the first migration, so existing rows need no new identifier and their feed ids do not change.
 
-Revision ID: 0012_citable_posts
+Revision ID: 0011_citable_posts
 Revises: 0010_pages_and_byline_people
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0012_citable_posts"
+revision = "0011_citable_posts"
 down_revision = "0010_pages_and_byline_people"
 branch_labels = None
 depends_on = None
