@@ -81,7 +81,7 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclos
         entry.published(_s(post.published_at))
         entry.updated(_s(max(post.updated_at, post.published_at)))
         entry.summary(post.excerpt or post.title)  # RSS <description>, Atom <summary>
-        entry.content(absolutise_urls(post.body_html), type="html")
+        entry.content(absolutise_urls(post.body_html, page_url=url), type="html")
         for author in post.authors:
             entry.author({"name": author.display_name, "uri": absolute_url("posts.author", slug=author.slug)})
             entry.dc.dc_creator(author.display_name)
@@ -138,7 +138,7 @@ def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
             "id": _entry_id(post.uid),
             "url": absolute_url("posts.post", slug=post.slug),
             "title": post.title,
-            "content_html": absolutise_urls(post.body_html),
+            "content_html": absolutise_urls(post.body_html, page_url=absolute_url("posts.post", slug=post.slug)),
             "summary": post.excerpt,
             "date_published": isoformat_z(post.published_at),
             "date_modified": isoformat_z(max(post.updated_at, post.published_at)),
