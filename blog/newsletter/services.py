@@ -28,7 +28,7 @@ from blog.core.markdown import render_markdown
 from blog.core.maths import math_as_tex
 from blog.core.sanitize import is_site_image
 from blog.core.time import local_to_utc, to_local, utcnow
-from blog.core.urls import absolute_url, absolutise_urls
+from blog.core.urls import absolute_url, absolutise_urls, anchors_on
 from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
 from blog.newsletter import consent
@@ -607,7 +607,7 @@ def quoted(title: str) -> str:
 def _email_body(post: Post) -> str:
     """A post body for mail: formulas as their TeX (few mail clients show MathML), and in-page
     links (footnotes) pointing at the post's page, since one email may hold several posts."""
-    return math_as_tex(absolutise_urls(post.body_html, page_url=absolute_url("posts.post", slug=post.slug)))
+    return math_as_tex(anchors_on(post.body_html, absolute_url("posts.post", slug=post.slug)))
 
 
 def _render(template: str, **context) -> tuple[str, str]:
