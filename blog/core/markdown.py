@@ -5,8 +5,8 @@ post (or event, or caption) is saved:
 
 1. markdown-it-py renders CommonMark with the plugins authors need; ``$...$`` and
    ``$$...$$`` become MathML (``core.maths``), footnotes a "Notes" section whose ids
-   carry a prefix made from the text, so several bodies on one page (the home page,
-   a feed, a digest) never share an id;
+   carry a prefix per post (``render_markdown``), so several bodies on one page (the
+   home page, a feed, a digest) never share an id;
 2. a blockquote whose last paragraph starts with a dash ("— Name") becomes a
    pull quote: ``<figure class="pullquote"><blockquote>…</blockquote><figcaption>``;
 3. ``core.sanitize.clean_html`` keeps only the allowlist;
@@ -184,15 +184,16 @@ def _render_paragraph_close(self, tokens, idx, options, env):
 _parser = _build_parser()
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, *, page_key: str | None = None) -> str:
     """Markdown to clean HTML, with directives expanded. Call on save, never on read.
 
-    Footnote ids are ``fn-<prefix>-1`` and ``fnref-<prefix>-1``, the prefix a short hash
-    of the text: the same on every save of the same text, and different for two bodies
-    shown on one page.
+    Footnote ids are ``fn-<prefix>-1`` and ``fnref-<prefix>-1``, the prefix a short hash of
+    ``page_key`` (a post's slug: the same on every save, so links to a note last) or, without
+    one, of the text; either way two bodies shown on one page never share an id.
     """
     text = text or ""
-    env = {"docId": hashlib.blake2s(text.encode(), digest_size=4).hexdigest()}
+    key = page_key if page_key is not None else text
+    env = {"docId": hashlib.blake2s(key.encode(), digest_size=4).hexdigest()}
     html = clean_html(_parser.render(text, env))
     return expand_directives(html)
 
