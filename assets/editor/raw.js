@@ -2,7 +2,7 @@
    exactly as written: a block shown as the server renders it, edited in the Markdown view. Bare
    addresses and single tildes stay text, as the server (CommonMark with ~~strikethrough~~, no
    linkify) publishes them. */
-import { Extension, Node } from "@tiptap/core";
+import { Extension, InputRule, Node } from "@tiptap/core";
 import { SERVER_RENDERED_BLOCK, serverRenderedView } from "./directive.js";
 
 export const RawMarkdown = Node.create({
@@ -113,6 +113,20 @@ export const InlineMath = Node.create({
       const match = INLINE_MATH.exec(src);
       return match ? { type: "inlineMath", raw: match[0] } : undefined;
     },
+  },
+
+  // Typing the closing dollar of ``$...$`` makes the formula a node: as text, its backslashes
+  // would be written back escaped (``\\pi``) and its underscores read as emphasis.
+  addInputRules() {
+    return [new InputRule({
+      find: /(?:^|[^\d\\$])(\$(?![\s$])(?:\\.|[^$\\])*?[^\s\\]\$)$/,
+      handler: ({ state, range, match }) => {
+        const source = match[1];
+        // From the opening dollar (``match[0]`` may start with the character before it) to the
+        // cursor: the closing dollar is being typed and is not in the document yet.
+        state.tr.replaceWith(range.from + match[0].length - source.length, range.to, this.type.create({ source }));
+      },
+    })];
   },
 
   parseMarkdown: (token) => ({ type: "inlineMath", attrs: { source: token.raw } }),
