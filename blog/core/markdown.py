@@ -5,8 +5,8 @@ post (or event, or caption) is saved:
 
 1. markdown-it-py renders CommonMark with the plugins authors need; ``$...$`` and
    ``$$...$$`` become MathML (``core.maths``), footnotes a "Notes" section whose ids
-   carry a prefix per post (``render_markdown``), so several bodies on one page (the
-   home page, a feed, a digest) never share an id;
+   carry a prefix per post (``render_markdown``), so several bodies in one document (a
+   feed, a digest) never share an id;
 2. a blockquote whose last paragraph starts with a dash ("— Name") becomes a
    pull quote: ``<figure class="pullquote"><blockquote>…</blockquote><figcaption>``;
 3. ``core.sanitize.clean_html`` keeps only the allowlist;
@@ -222,16 +222,21 @@ _BLOCK_ELEMENTS = frozenset("""
 _UNSHOWN_ELEMENTS = frozenset({"script", "style", "template"})
 
 
+_FOOTNOTE_MARKS = frozenset({"footnote-ref", "footnote-backref"})
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.unshown = 0
-
         self.in_math = self.in_annotation = False
+        self.skipped_tag: str | None = None  # a footnote's number or back-link: not words of the text
 
     def handle_starttag(self, tag, attrs):
-        if tag in _UNSHOWN_ELEMENTS:
+        if self.skipped_tag is None and _FOOTNOTE_MARKS & set((dict(attrs).get("class") or "").split()):
+            self.skipped_tag = tag
+        elif tag in _UNSHOWN_ELEMENTS:
             self.unshown += 1
         elif tag in _BLOCK_ELEMENTS:
             self.parts.append(" ")
@@ -241,7 +246,9 @@ class _TextExtractor(HTMLParser):
             self.in_annotation = True
 
     def handle_endtag(self, tag):
-        if tag in _UNSHOWN_ELEMENTS:
+        if tag == self.skipped_tag:
+            self.skipped_tag = None
+        elif tag in _UNSHOWN_ELEMENTS:
             self.unshown = max(0, self.unshown - 1)
         elif tag in _BLOCK_ELEMENTS:
             self.parts.append(" ")
@@ -252,7 +259,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data):
         # A formula's text is its TeX source (the annotation); its MathML symbols ran together.
-        if not self.unshown and (self.in_annotation or not self.in_math):
+        if not self.unshown and self.skipped_tag is None and (self.in_annotation or not self.in_math):
             self.parts.append(data)
 
 

@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 from markupsafe import escape
 
 TEX_ENCODING = "application/x-tex"
+UNREADABLE = "This formula could not be read: check its TeX"
 _MATH_BODY = re.compile(r"^<math\b[^>]*>(.*)</math>$", re.DOTALL)
 # latex2mathml keeps a command it does not know as the text of a token element: ``<mi>\foo</mi>``.
 _UNKNOWN_COMMAND = re.compile(r">\\[A-Za-z]+")
@@ -77,8 +78,8 @@ def formula_html(tex: str, *, display: bool, own_block: bool | None = None) -> s
         mathml = tex_to_mathml(tex, display=display)
     except FormulaError:
         if own_block:
-            return f'<pre class="math-error"><code>$$\n{escape(tex)}\n$$</code></pre>\n'
-        return f'<code class="math-error">{marker}{escape(tex)}{marker}</code>'
+            return f'<pre class="math-error" title="{UNREADABLE}"><code>$$\n{escape(tex)}\n$$</code></pre>\n'
+        return f'<code class="math-error" title="{UNREADABLE}">{marker}{escape(tex)}{marker}</code>'
     kind = "display" if display else "inline"
     if own_block:
         return f'<div class="math {kind}">{mathml}</div>\n'

@@ -63,7 +63,7 @@ def test_a_formula_that_cannot_be_read_shows_its_source_as_code(source):
     assert "<math" not in html
     code = BeautifulSoup(html, "html.parser").find("code", class_="math-error")
     tex = source.split("$")[1]
-    assert code.text == f"${tex}$"
+    assert code.text == f"${tex}$" and code["title"].startswith("This formula could not be read")
     assert "formula." in html
 
 
@@ -134,6 +134,11 @@ def test_plain_text_of_a_formula_is_its_tex():
     html = render_markdown(r"Euler: $e^{i\pi} + 1 = 0$ is neat.")
     assert plain_text(html) == r"Euler: e^{i\pi} + 1 = 0 is neat."
     assert excerpt_from(html) == plain_text(html)
+
+
+def test_plain_text_leaves_out_footnote_numbers_and_back_links():
+    html = render_markdown("A claim[^1] stands.\n\n[^1]: The source.")
+    assert plain_text(html) == "A claim stands. Notes The source."
 
 
 FOOTNOTED = "Claim[^a] and another[^b], again[^a].\n\n[^a]: First note.\n[^b]: Second note."
