@@ -116,6 +116,20 @@ def test_sanitiser_keeps_mathml_but_drops_anything_executable():
     assert soup.find("mi").text == "x"
 
 
+@pytest.mark.parametrize("payload", [
+    # Namespace confusion between HTML and MathML parsing (mutation XSS in sanitisers).
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>",
+    "<math><mi><svg><foreignObject><img src=x onerror=alert(1)></foreignObject></svg></mi></math>",
+    '<math><annotation-xml encoding="text/html"><iframe src="javascript:alert(1)"></iframe></annotation-xml></math>',
+    "<math><mtext><p><style></p><img src=x onerror=alert(1)></style></mtext></math>",
+])
+def test_mathml_namespace_tricks_come_out_inert(payload):
+    cleaned = clean_html(payload)
+    for bad in ("onerror", "alert", "<img", "<iframe", "<svg", "<style", "foreignobject"):
+        assert bad not in cleaned.lower(), cleaned
+    assert clean_html(cleaned) == cleaned  # parsing the result again changes nothing
+
+
 @pytest.mark.parametrize("tex", [
     r"\sum_{i=1}^{n} \sqrt[3]{x_i} \leq \begin{pmatrix}a & b\\ c & d\end{pmatrix}",
     r"\displaystyle \lim_{n \to \infty} \overbrace{a+b}^{k} = \hat{x} + \underline{y}",
