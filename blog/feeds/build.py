@@ -171,7 +171,7 @@ def event_entry_html(event: Event) -> str:
     if event.summary:
         parts.append(f"<p>{escape(event.summary)}</p>")
     if event.description_html:
-        parts.append(absolutise_urls(event.description_html))
+        parts.append(absolutise_urls(event.description_html, page_url=events.event_url(event)))
     if event.is_dated:
         parts.append(f'<p><a href="{escape(events.event_ics_url(event))}">Add to calendar</a></p>')
     if len(event.changes) > 1:

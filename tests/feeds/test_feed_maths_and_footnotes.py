@@ -53,3 +53,18 @@ def test_atom_and_rss_carry_mathml_and_absolute_footnote_links(client, post):
 def test_json_feed_carries_mathml_and_absolute_footnote_links(client, post):
     feed = json.loads(_get(client, "/feeds/posts.json").data)
     _check_content(feed["items"][0]["content_html"], f"http://blog.test/posts/{post.slug}")
+
+
+def test_events_atom_points_footnote_links_at_the_event_page(client, appctx):
+    from tests.feeds.test_feeds import _publish
+
+    event = _publish(make_user(Role.EDITOR), title="Symposium", precision="season", season="autumn", year=2031,
+                     description_markdown="Costs $5, or $x^2$ points[^1].\n\n[^1]: Bring a pen.\n")
+    atom = _get(client, "/feeds/events.atom").data
+    root = _assert_validator_rules_atom(atom, "http://blog.test/feeds/events.atom")
+    assert not feedparser.parse(atom).bozo
+    soup = BeautifulSoup(root.find(f"{ATOM_NS}entry/{ATOM_NS}content").text, "html.parser")
+    assert soup.find("annotation").text == "x^2"
+    notes = [a["href"] for a in soup.find_all("a") if "#fn" in a["href"]]
+    assert notes and all(h.startswith(f"http://blog.test/events/{event.slug}#fn") for h in notes), notes
+    assert not [a for a in soup.find_all("a") if a["href"].startswith("#")]
