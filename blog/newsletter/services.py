@@ -653,7 +653,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
                                          for items in (new_events, changed, upcoming))
     settings = newsletter_settings()
     note_md = settings.editor_note if note is None else note
-    note_html = render_markdown(note_md) if note_md.strip() else ""
+    note_html = math_as_tex(render_markdown(note_md)) if note_md.strip() else ""  # mail shows formulas as TeX
     site = get_settings()
     local_day = to_local(now, site.timezone).strftime("%-d %B %Y")
     if posts:

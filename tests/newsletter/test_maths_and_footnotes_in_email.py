@@ -30,3 +30,12 @@ def test_an_announcement_shows_formulas_as_tex_and_footnotes_that_lead_to_the_po
     assert "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$" in text
     assert "Notes\n-----\n\n1. Einstein, 1905." in text
     assert "↩" not in text and "fnref" not in text
+
+
+def test_a_digest_note_shows_its_formulas_as_tex(app):
+    with app.test_request_context(base_url=app.config["SITE_URL"]):
+        make_post(make_user(), title="News", body="Some news.")
+        digest = services.compose_digest(note="This week: $a^2 + b^2 = c^2$, for $5.")
+    assert "<math" not in digest.html
+    assert '<code class="math">$a^2 + b^2 = c^2$</code>' in digest.html
+    assert "This week: $a^2 + b^2 = c^2$, for $5." in re.sub(r"\s+", " ", digest.text)
