@@ -12,7 +12,7 @@ import Paragraph from "@tiptap/extension-paragraph";
 import { Markdown } from "@tiptap/markdown";
 import { Directive, createRenderer } from "./directive.js";
 import { PullQuote } from "./pullquote.js";
-import { BareAddresses, FootnoteReference, KeptAsWritten, RawMarkdown, SingleTildes } from "./raw.js";
+import { BareAddresses, FootnoteReference, InlineMath, KeptAsWritten, RawMarkdown, SingleTildes } from "./raw.js";
 import { setUpEventDialog } from "./events.js";
 import { setUpLinkDialog } from "./links.js";
 import { insertBlockAfterSelection, insertDirective } from "./insert.js";
@@ -73,6 +73,7 @@ function mount() {
       Directive.configure({ render }),
       RawMarkdown.configure({ render }),
       FootnoteReference,
+      InlineMath,
       BareAddresses,
       SingleTildes,
       ...KeptAsWritten,

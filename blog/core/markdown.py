@@ -1,9 +1,12 @@
-"""The one Markdown pipeline: CommonMark plus tables, footnotes, strikethrough and attributes.
+"""The one Markdown pipeline: CommonMark plus tables, footnotes, maths, strikethrough and attributes.
 
 ``render_markdown`` turns an author's Markdown into clean HTML once, when a
 post (or event, or caption) is saved:
 
-1. markdown-it-py renders CommonMark with the plugins authors need;
+1. markdown-it-py renders CommonMark with the plugins authors need; ``$...$`` and
+   ``$$...$$`` become MathML (``core.maths``), footnotes a "Notes" section whose ids
+   carry a prefix per post (``render_markdown``), so several bodies in one document (a
+   feed, a digest) never share an id;
 2. a blockquote whose last paragraph starts with a dash ("— Name") becomes a
    pull quote: ``<figure class="pullquote"><blockquote>…</blockquote><figcaption>``;
 3. ``core.sanitize.clean_html`` keeps only the allowlist;
@@ -18,6 +21,7 @@ so nothing an author typed disappears.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -25,8 +29,10 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from blog.core.maths import formula_html
 from blog.core.sanitize import clean_html
 
 DirectiveRenderer = Callable[[str], "Markup | str | None"]
@@ -52,6 +58,10 @@ def _build_parser() -> MarkdownIt:
         MarkdownIt("commonmark", {"typographer": False, "linkify": False})
         .enable(["table", "strikethrough"])
         .use(footnote_plugin)
+        # Pandoc's rules for prose with prices: no space inside the dollars, no digit after
+        # the closing one, so "it cost $5 and $10" stays text.
+        .use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
+             allow_blank_lines=False, double_inline=True)
         .use(attrs_plugin)
         .use(attrs_block_plugin)
     )
@@ -62,7 +72,43 @@ def _build_parser() -> MarkdownIt:
     md.add_render_rule("blockquote_close", _render_blockquote_close)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
+    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env:
+                       formula_html(tokens[idx].content, display=False))
+    # ``$$...$$`` inside a paragraph: display maths, but in a <span> (a <div> cannot be in a <p>).
+    md.add_render_rule("math_inline_double", lambda self, tokens, idx, options, env:
+                       formula_html(tokens[idx].content, display=True, own_block=False))
+    md.add_render_rule("math_block", lambda self, tokens, idx, options, env:
+                       formula_html(tokens[idx].content, display=True))
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("footnote_block_open", _render_footnote_block_open)
+    md.add_render_rule("footnote_anchor", _render_footnote_anchor)
     return md
+
+
+def _footnote_ids(self, tokens, idx, options, env) -> tuple[str, str, str]:
+    """The note's number as shown, its id and the id of this reference to it."""
+    number = str(tokens[idx].meta["id"] + 1)
+    name = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    sub = tokens[idx].meta.get("subId", -1)
+    ref = f"fnref{name}" + (f"-{sub}" if sub > 0 else "")
+    return number, f"fn{name}", ref
+
+
+def _render_footnote_ref(self, tokens, idx, options, env):
+    number, note_id, ref_id = _footnote_ids(self, tokens, idx, options, env)
+    return (f'<sup class="footnote-ref"><a href="#{note_id}" id="{ref_id}" '
+            f'aria-label="Note {number}">{number}</a></sup>')
+
+
+def _render_footnote_block_open(self, tokens, idx, options, env):
+    return '<section class="footnotes">\n<h2>Notes</h2>\n<ol class="footnotes-list">\n'
+
+
+def _render_footnote_anchor(self, tokens, idx, options, env):
+    number, _, ref_id = _footnote_ids(self, tokens, idx, options, env)
+    sub = tokens[idx].meta.get("subId", -1)
+    label = f"Back to reference {number}" + (f" ({sub + 1})" if sub > 0 else "")
+    return f' <a href="#{ref_id}" class="footnote-backref" aria-label="{label}">\u21a9\ufe0e</a>'
 
 
 def _alignment_as_class(state) -> None:
@@ -138,9 +184,17 @@ def _render_paragraph_close(self, tokens, idx, options, env):
 _parser = _build_parser()
 
 
-def render_markdown(text: str) -> str:
-    """Markdown to clean HTML, with directives expanded. Call on save, never on read."""
-    html = clean_html(_parser.render(text or ""))
+def render_markdown(text: str, *, page_key: str | None = None) -> str:
+    """Markdown to clean HTML, with directives expanded. Call on save, never on read.
+
+    Footnote ids are ``fn-<prefix>-1`` and ``fnref-<prefix>-1``, the prefix a short hash of
+    ``page_key`` (a post's slug: the same on every save, so links to a note last) or, without
+    one, of the text; either way two bodies shown on one page never share an id.
+    """
+    text = text or ""
+    key = page_key if page_key is not None else text
+    env = {"docId": hashlib.blake2s(key.encode(), digest_size=4).hexdigest()}
+    html = clean_html(_parser.render(text, env))
     return expand_directives(html)
 
 
@@ -168,26 +222,44 @@ _BLOCK_ELEMENTS = frozenset("""
 _UNSHOWN_ELEMENTS = frozenset({"script", "style", "template"})
 
 
+_FOOTNOTE_MARKS = frozenset({"footnote-ref", "footnote-backref"})
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.unshown = 0
+        self.in_math = self.in_annotation = False
+        self.skipped_tag: str | None = None  # a footnote's number or back-link: not words of the text
 
     def handle_starttag(self, tag, attrs):
-        if tag in _UNSHOWN_ELEMENTS:
+        if self.skipped_tag is None and _FOOTNOTE_MARKS & set((dict(attrs).get("class") or "").split()):
+            self.skipped_tag = tag
+        elif tag in _UNSHOWN_ELEMENTS:
             self.unshown += 1
         elif tag in _BLOCK_ELEMENTS:
             self.parts.append(" ")
+        elif tag == "math":
+            self.in_math = True
+        elif tag == "annotation":
+            self.in_annotation = True
 
     def handle_endtag(self, tag):
-        if tag in _UNSHOWN_ELEMENTS:
+        if tag == self.skipped_tag:
+            self.skipped_tag = None
+        elif tag in _UNSHOWN_ELEMENTS:
             self.unshown = max(0, self.unshown - 1)
         elif tag in _BLOCK_ELEMENTS:
             self.parts.append(" ")
+        elif tag == "math":
+            self.in_math = False
+        elif tag == "annotation":
+            self.in_annotation = False
 
     def handle_data(self, data):
-        if not self.unshown:
+        # A formula's text is its TeX source (the annotation); its MathML symbols ran together.
+        if not self.unshown and self.skipped_tag is None and (self.in_annotation or not self.in_math):
             self.parts.append(data)
 
 

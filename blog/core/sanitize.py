@@ -15,18 +15,46 @@ from bleach.linkifier import Linker
 from bleach.html5lib_shim import Filter
 from markupsafe import Markup, escape
 
+# The presentation MathML that ``core.maths`` (latex2mathml) writes, wrapped in <semantics> with the
+# TeX as a text <annotation>. Left out on purpose: <annotation-xml> (it may hold HTML), <maction>,
+# <mglyph> (an image source) and the ``href``, ``style`` and event attributes.
+MATHML_TAGS = frozenset({
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "mfrac",
+    "msqrt", "mroot", "msub", "msup", "msubsup", "munder", "mover", "munderover", "mtable", "mtr",
+    "mtd", "mstyle", "mpadded", "mphantom", "menclose",
+})
+MATHML_ATTRIBUTES = {
+    "math": ["display"],
+    "annotation": ["encoding"],
+    "mi": ["mathvariant"],
+    "mn": ["mathvariant"],
+    "mtext": ["mathvariant"],
+    "mo": ["mathvariant", "accent", "stretchy", "fence", "separator", "form", "largeop", "movablelimits",
+           "lspace", "rspace", "minsize", "maxsize"],
+    "mfrac": ["linethickness"],
+    "mspace": ["width", "height", "depth"],
+    "mpadded": ["width", "height", "depth", "lspace", "voffset"],
+    "mover": ["accent"],
+    "munder": ["accentunder"],
+    "munderover": ["accent", "accentunder"],
+    "mstyle": ["displaystyle", "scriptlevel", "mathvariant", "mathsize", "mathcolor", "mathbackground"],
+    "mtable": ["columnalign", "columnspacing", "columnlines", "rowlines", "rowspacing"],
+    "mtd": ["columnalign"],
+    "menclose": ["notation"],
+}
+
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
     "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "footer", "h2", "h3", "h4", "h5",
     "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
     "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
     "tfoot", "th", "thead", "time", "tr", "u", "ul",
-})
+}) | MATHML_TAGS
 
 COMMON_ATTRIBUTES = ["class", "id", "title", "lang", "dir"]
 ALLOWED_ATTRIBUTES = {
     "*": COMMON_ATTRIBUTES,
-    "a": COMMON_ATTRIBUTES + ["href", "rel", "hreflang"],
+    "a": COMMON_ATTRIBUTES + ["href", "rel", "hreflang", "aria-label"],
     "img": COMMON_ATTRIBUTES + ["src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"],
     "blockquote": COMMON_ATTRIBUTES + ["cite"],
     "q": COMMON_ATTRIBUTES + ["cite"],
@@ -37,6 +65,7 @@ ALLOWED_ATTRIBUTES = {
     "th": COMMON_ATTRIBUTES + ["colspan", "rowspan", "scope"],
     "ol": COMMON_ATTRIBUTES + ["start", "reversed", "type"],
     "li": COMMON_ATTRIBUTES + ["value"],
+    **{tag: COMMON_ATTRIBUTES + names for tag, names in MATHML_ATTRIBUTES.items()},
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
 URL_ATTRIBUTES = frozenset({"href", "src", "cite"})

@@ -40,12 +40,24 @@ def absolute_path(path: str) -> str:
 
 _RELATIVE_ATTR = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')
 _SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
+_FRAGMENT_HREF = re.compile(r'(\shref=")(#[^"]*)"')
 
 
-def absolutise_urls(html: str) -> str:
+def anchors_on(html: str, page_url: str) -> str:
+    """In-page links (``href="#fn-…"``, footnotes) pointed at ``page_url``: a feed entry or an
+    email holding several posts is not the page, and has no such anchors of its own."""
+    return _FRAGMENT_HREF.sub(lambda m: f'{m.group(1)}{page_url}{m.group(2)}"', html or "")
+
+
+def absolutise_urls(html: str, *, page_url: str | None = None) -> str:
     """Stored HTML with site-relative ``href``/``src``/``srcset`` addresses made absolute on
-    ``SITE_URL``: feed readers and mail clients read it far from the site, with no base URL."""
+    ``SITE_URL``: feed readers and mail clients read it far from the site, with no base URL.
+
+    Given the ``page_url`` the HTML is shown at, in-page links point there too (``anchors_on``).
+    """
     html = _RELATIVE_ATTR.sub(lambda m: f'{m.group(1)}{absolute_path(m.group(2))}"', html or "")
+    if page_url:
+        html = anchors_on(html, page_url)
 
     def srcset(match: re.Match) -> str:
         candidates = [c.strip() for c in match.group(2).split(",")]

@@ -93,7 +93,7 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclos
         entry.published(_s(post.published_at))
         entry.updated(_s(max(post.updated_at, post.published_at)))
         entry.summary(post.excerpt or post.title)  # RSS <description>, Atom <summary>
-        entry.content(absolutise_urls(post.body_html), type="html")
+        entry.content(absolutise_urls(post.body_html, page_url=url), type="html")
         entry.rights(scholarly.rights_statement(scholarly.post_licence(post, settings)))
         if post.doi:
             entry.dc.dc_identifier(scholarly.doi_url(post.doi))
@@ -163,7 +163,7 @@ def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
             "id": _entry_id(post.uid),
             "url": absolute_url("posts.post", slug=post.slug),
             "title": post.title,
-            "content_html": absolutise_urls(post.body_html),
+            "content_html": absolutise_urls(post.body_html, page_url=absolute_url("posts.post", slug=post.slug)),
             "summary": post.excerpt,
             "date_published": isoformat_z(post.published_at),
             "date_modified": isoformat_z(max(post.updated_at, post.published_at)),
@@ -208,7 +208,7 @@ def event_entry_html(event: Event) -> str:
     if event.summary:
         parts.append(f"<p>{escape(event.summary)}</p>")
     if event.description_html:
-        parts.append(absolutise_urls(event.description_html))
+        parts.append(absolutise_urls(event.description_html, page_url=events.event_url(event)))
     if event.is_dated:
         parts.append(f'<p><a href="{escape(events.event_ics_url(event))}">Add to calendar</a></p>')
     if len(event.changes) > 1:

@@ -4,7 +4,8 @@ Not Markdown: no ``*emphasis*``, ``## headings`` or ``[text](url)`` syntax. Para
 are wrapped at 72 characters; headings are underlined; a link's address follows its text
 in angle brackets (unless the text is the address, or a handle or hashtag of a quoted
 post); a photo is named by its alt text, with its caption and its credit each on a line
-of their own; quotations and list items are indented.
+of their own; quotations and list items are indented. A footnote reference is ``[1]`` and
+the notes lose their back-links.
 """
 from __future__ import annotations
 
@@ -53,6 +54,11 @@ def _inline_child(child) -> str:
     if tag == "img":
         alt = (child.get("alt") or "").strip()
         return f"[Photo: {alt}]" if alt else "[Photo]"
+    classes = (child.get("class") or "").split() if tag else []
+    if "footnote-backref" in classes:  # the reader of a text finds their place again unaided
+        return ""
+    if "footnote-ref" in classes:
+        return f"[{_SPACE.sub(' ', child.text_content()).strip()}]"
     if tag == "a":
         text, href = _inline(child), (child.get("href") or "").strip()
         shown = _SPACE.sub(" ", text).strip()

@@ -25,9 +25,10 @@ from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
 from blog.core.mail import PersonalSlots, inline_css
 from blog.core.markdown import render_markdown
+from blog.core.maths import math_as_tex
 from blog.core.sanitize import is_site_image
 from blog.core.time import local_to_utc, to_local, utcnow
-from blog.core.urls import absolute_url, absolutise_urls
+from blog.core.urls import absolute_url, absolutise_urls, anchors_on
 from blog.errors import NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
 from blog.newsletter import consent
@@ -603,13 +604,20 @@ def quoted(title: str) -> str:
     return title if title[:1] in _OPENING_QUOTES else f"“{title}”"
 
 
+def _email_body(post: Post) -> str:
+    """A post body for mail: formulas as their TeX (few mail clients show MathML), and in-page
+    links (footnotes) pointing at the post's page, since one email may hold several posts."""
+    return math_as_tex(anchors_on(post.body_html, absolute_url("posts.post", slug=post.slug)))
+
+
 def _render(template: str, **context) -> tuple[str, str]:
     site = get_settings()
     post_level = context.setdefault("post_heading", 3)
     if context.get("full_posts"):
         posts = context.get("posts") or ([context["post"]] if context.get("post") else [])
-        context["post_bodies"] = {p.id: _shift_headings(p.body_html, post_level) for p in posts}
-        context["post_texts"] = {p.id: html_to_text(absolute_urls(p.body_html)) for p in posts}
+        bodies = {p.id: _email_body(p) for p in posts}
+        context["post_bodies"] = {p.id: _shift_headings(bodies[p.id], post_level) for p in posts}
+        context["post_texts"] = {p.id: html_to_text(absolute_urls(bodies[p.id])) for p in posts}
     else:
         context["post_bodies"] = context["post_texts"] = {}
     context.update(quoted=quoted, font_stack=_site_font_stack())
@@ -645,7 +653,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
                                          for items in (new_events, changed, upcoming))
     settings = newsletter_settings()
     note_md = settings.editor_note if note is None else note
-    note_html = render_markdown(note_md) if note_md.strip() else ""
+    note_html = math_as_tex(render_markdown(note_md)) if note_md.strip() else ""  # mail shows formulas as TeX
     site = get_settings()
     local_day = to_local(now, site.timezone).strftime("%-d %B %Y")
     if posts:

@@ -89,9 +89,10 @@ class PostInput:
     doi: str | None = None
 
 
-def render_body(markdown: str) -> str:
-    """A post's stored HTML: the Markdown rendered, with the DOIs of its reference list linked."""
-    return scholarly.link_reference_dois(render_markdown(markdown))
+def render_body(post: Post) -> str:
+    """A post's stored HTML: the Markdown rendered (footnote ids keyed on its slug), with the DOIs
+    of its reference list linked."""
+    return scholarly.link_reference_dois(render_markdown(post.body_markdown, page_key=post.slug))
 
 
 def _apply_content(post: Post, data: PostInput, *, by: User) -> None:
@@ -102,12 +103,12 @@ def _apply_content(post: Post, data: PostInput, *, by: User) -> None:
         raise ValidationFailed(f"Keep the title under {MAX_TITLE_LENGTH} characters.", field="title")
     post.title = title
     post.body_markdown = data.body_markdown or ""
-    post.body_html = render_body(post.body_markdown)
+    if data.slug is not None or not post.slug:
+        _set_slug(post, data.slug or title)
+    post.body_html = render_body(post)
     if data.custom_excerpt is not None:
         post.custom_excerpt = data.custom_excerpt.strip()
     post.excerpt = post.custom_excerpt or excerpt_from(post.body_html)
-    if data.slug is not None or not post.slug:
-        _set_slug(post, data.slug or title)
     if data.tag_names is not None:
         post.tags = tags_from_names(data.tag_names, by=by)
     if data.author_ids is not None:
@@ -134,7 +135,7 @@ def rerender_posts_using(kind: str, key: str) -> int:
     count = 0
     for post in using:
         if (kind, key) in directives_in(post.body_markdown):
-            post.body_html = render_body(post.body_markdown)
+            post.body_html = render_body(post)
             post.excerpt = post.custom_excerpt or excerpt_from(post.body_html)
             count += 1
     db.session.flush()
