@@ -72,9 +72,11 @@ def register_blueprints(app: Flask) -> None:
     from blog.newsletter.views import bp as newsletter
     from blog.posts.views import bp as posts
     from blog.site.views import bp as site
+    from blog.transfer.views import bp as transfer
 
     for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter):
         app.register_blueprint(blueprint)
+    app.register_blueprint(transfer)
 
 
 def register_templates(app: Flask) -> None:
