@@ -113,10 +113,11 @@ class _Importer:
                     if resolved.is_relative_to(self.media_dir) and resolved.is_file():
                         return resolved.read_bytes()
         if current_app.config.get("ALLOW_IMPORT_FETCH") and url.startswith(("https://", "http://")):
-            from blog.core.fetch import fetch_public
+            from blog.core import fetch  # public HTTPS addresses only, size and time limited
+            original = "https://" + _SIZED_NAME.sub("", url).split("://", 1)[1]
             try:
-                return fetch_public(_SIZED_NAME.sub("", url), max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
-                                    timeout=20, accept="image/*")
+                return fetch.fetch_public(original, max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+                                          timeout=20, accept="image/*")
             except DomainError:
                 return None
         return None

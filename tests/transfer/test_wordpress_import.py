@@ -187,3 +187,21 @@ def test_an_error_halfway_leaves_nothing(appctx, uploads, monkeypatch):
         import_wordpress(SITE_XML.read_bytes(), by=admin, media_dir=uploads)
     db.session.rollback()
     assert _counts() == before
+
+
+def test_photos_are_fetched_only_when_allowed(app, appctx, monkeypatch):
+    from blog.core import fetch
+    asked = []
+
+    def fake_fetch(url, **limits):
+        asked.append(url)
+        return photo_bytes(800, 600)
+    monkeypatch.setattr(fetch, "fetch_public", fake_fetch)
+    _import(make_user(Role.ADMIN))
+    assert asked == []
+    db.session.execute(db.delete(WordPressItem))
+    app.config["ALLOW_IMPORT_FETCH"] = True
+    _import(make_user(Role.ADMIN))
+    assert "https://old.example.org/wp-content/uploads/2019/05/lab.jpg" in asked
+    assert "https://old.example.org/wp-content/uploads/2019/05/missing.jpg" in asked
+    assert all("-300x200" not in url for url in asked)  # the original, not WordPress's resized copy
