@@ -205,3 +205,11 @@ def test_photos_are_fetched_only_when_allowed(app, appctx, monkeypatch):
     assert "https://old.example.org/wp-content/uploads/2019/05/lab.jpg" in asked
     assert "https://old.example.org/wp-content/uploads/2019/05/missing.jpg" in asked
     assert all("-300x200" not in url for url in asked)  # the original, not WordPress's resized copy
+
+
+def test_wxr_1_1_is_read_too(appctx, uploads):
+    older = SITE_XML.read_bytes().replace(b"http://wordpress.org/export/1.2/", b"http://wordpress.org/export/1.1/") \
+        .replace(b"<wp:wxr_version>1.2", b"<wp:wxr_version>1.1")
+    report = import_wordpress(older, by=make_user(Role.ADMIN), media_dir=uploads)
+    assert (report.posts, report.pages, report.photos) == (4, 1, 3)
+    assert _post("hello-lab").custom_excerpt == "Our new lab, in pictures."
