@@ -169,10 +169,14 @@ class ContentConverter:
         """``html`` sanitised, kept in the Markdown as an HTML block, and reported."""
         for token in [t for t in self._kept_html if t in html]:  # a kept block inside this one
             html = html.replace(f"<p>{token}</p>", self._kept_html.pop(token))
+        fragment = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+        self._unsafe_elements(fragment)  # frames become links, scripts are reported
+        html = (fragment.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
         cleaned = re.sub(r"\n\s*\n", "\n", clean_html(html).strip())
-        self._kept.append(f"{what} kept as HTML")
         if not cleaned:
+            self._kept.append(f"{what} left out: nothing in it is safe to show")
             return ""
+        self._kept.append(f"{what} kept as HTML")
         token = f"WPKEPT{self._nonce}N{len(self._kept_html)}"
         self._kept_html[token] = f"<div>\n{cleaned}\n</div>"
         return f"<p>{token}</p>"

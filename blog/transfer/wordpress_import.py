@@ -26,7 +26,7 @@ from blog.extensions import db
 from blog.media import services as media
 from blog.media.models import Photo
 from blog.posts import services as posts
-from blog.posts.models import Post, PostKind, PostStatus, Tag
+from blog.posts.models import VISIBLE_STATUSES, Post, PostKind, Tag
 from blog.site.services import get_settings
 from blog.transfer.models import OldPath, WordPressItem
 from blog.transfer.wordpress import WpItem, WxrExport, parse_wxr
@@ -261,6 +261,6 @@ def redirect_for_old_path(path: str, query: dict) -> str | None:
         if old is None:
             continue
         post = db.session.get(Post, old.post_id)
-        if post.status == PostStatus.PUBLISHED.value and post.published_at and post.published_at <= utcnow():
+        if post.status in VISIBLE_STATUSES and post.published_at and post.published_at <= utcnow():
             return public_url(post)
     return None
