@@ -92,6 +92,7 @@ def test_gutenberg_blocks_become_markdown_with_directives(appctx, uploads):
     tweet = db.session.execute(db.select(SocialPost).where(SocialPost.external_id == "1125000000000000001")).scalar_one()
     assert tweet.text == "Our new lab is open!" and f"[[social:{tweet.key}]]" in body
     assert "<div>" in body and "Left column words" in body  # columns kept as HTML
+    assert "<p>Left column words</p>" in html
     assert any("wp:columns" in line or "core/columns" in line for line in report.kept_as_html)
     assert report.photos == 3 and report.quotes == 2 and report.pull_quotes == 1
 

@@ -71,6 +71,7 @@ def _upload(client, data: bytes):
 def test_an_admin_uploads_an_export_and_reads_the_report(client, appctx, uploads, app):  # noqa: F811
     app.config["IMPORT_MEDIA_DIR"] = str(uploads)
     login(client, make_user(Role.ADMIN))
+    assert 'href="/admin/import/wordpress"' in client.get("/admin/settings").get_data(as_text=True)
     form = client.get("/admin/import/wordpress").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in form and str(uploads) in form
     response = _upload(client, SITE_XML.read_bytes())
