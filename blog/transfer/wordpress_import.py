@@ -78,6 +78,7 @@ class _Importer:
         self.attachments = {i.wp_id: i for i in export.items if i.post_type == "attachment"}
         self.people: dict[str, User] = {}
         self.photos: dict[int, str] = {}  # attachment id → photo key, this run
+        self.written: dict[str, list[str]] = {}  # content hash → variant files of photos stored this run
         self.current: WpItem | None = None
         self.converter = ContentConverter(photo=self.photo, tweet=self.tweet, by=by,
                                           attachments_of=lambda parent: [
@@ -145,6 +146,7 @@ class _Importer:
         except DomainError as error:
             self.report.skipped.append(f"The image {url} in {where}: {error.message}")
             return None
+        self.written[stored.content_hash] = stored.file_names
         alt = alt_text or (attachment.meta.get("_wp_attachment_image_alt", "") if attachment else "")
         words = caption or (attachment.excerpt if attachment else "")
         media.update_photo(stored, by=self.by, alt_text=alt.strip()[:500], caption=words.strip())
@@ -229,7 +231,8 @@ def normalise_path(path: str) -> str:
 
 def import_wordpress(data: bytes, *, by: User, media_dir: Path | None = None,
                      track: Track = lambda items, label: items) -> ImportReport:
-    """Import a WXR export (the bytes of the file) as ``by``, an admin. Flushes, never commits.
+    """Import a WXR export (the bytes of the file) as ``by``, an admin. Flushes, never commits;
+    on an error it rolls the session back and removes the photo files it wrote, so nothing is left.
 
     :raise WxrError: for a file that is refused (nothing is imported).
     :raise NotAllowed: for anyone but an admin.
@@ -240,14 +243,27 @@ def import_wordpress(data: bytes, *, by: User, media_dir: Path | None = None,
     report = ImportReport()
     before = {"photos": _count(Photo), "quotes": _count(SocialPost), "tags": _count(Tag), "people": _count(User)}
     importer = _Importer(export, by=by, media_dir=media_dir, report=report)
-    for item in track(export.items, "Importing posts and pages"):
-        importer.item(item)
-    db.session.flush()
+    try:
+        for item in track(export.items, "Importing posts and pages"):
+            importer.item(item)
+        db.session.flush()
+    except BaseException:
+        db.session.rollback()
+        _remove_unused_files(importer.written)
+        raise
     report.photos = _count(Photo) - before["photos"]
     report.quotes = _count(SocialPost) - before["quotes"]
     report.tags = _count(Tag) - before["tags"]
     report.people = _count(User) - before["people"]
     return report
+
+
+def _remove_unused_files(written: dict[str, list[str]]) -> None:
+    """Photo files are content-addressed: keep those a photo still in the database shares."""
+    if not written:
+        return
+    kept = set(db.session.execute(db.select(Photo.content_hash).where(Photo.content_hash.in_(written))).scalars())
+    media.delete_files([name for digest, names in written.items() if digest not in kept for name in names])
 
 
 def redirect_for_old_path(path: str, query: dict) -> str | None:

@@ -184,10 +184,12 @@ def test_an_error_halfway_leaves_nothing(appctx, uploads, monkeypatch):
             raise RuntimeError("disk full")
         return original(self, item)
     monkeypatch.setattr(wordpress_import._Importer, "item", failing)
+    media_root = Path(appctx.config["MEDIA_ROOT"])
+    files_before = sorted(p for p in media_root.rglob("*") if p.is_file())
     with pytest.raises(RuntimeError):
         import_wordpress(SITE_XML.read_bytes(), by=admin, media_dir=uploads)
-    db.session.rollback()
     assert _counts() == before
+    assert sorted(p for p in media_root.rglob("*") if p.is_file()) == files_before  # no photo file left
 
 
 def test_photos_are_fetched_only_when_allowed(app, appctx, monkeypatch):
