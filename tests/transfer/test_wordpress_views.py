@@ -6,7 +6,7 @@ import io
 from blog.accounts.models import Role
 from blog.extensions import db
 from blog.posts.models import Post
-from tests.factories import login, make_user
+from tests.factories import PASSWORD, login, make_user
 from tests.transfer.test_wordpress_import import BILLION_LAUGHS, SITE_XML, _counts, _import, uploads  # noqa: F401
 
 # --- the command ---------------------------------------------------------------------------------
@@ -95,3 +95,16 @@ def test_only_admins_see_the_import_page(client, appctx):
     assert client.get("/admin/import/wordpress").status_code == 403
     assert _upload(client, SITE_XML.read_bytes()).status_code == 403
     assert _counts()["Post"] == 0
+
+
+def test_the_upload_needs_the_forms_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        email = make_user(Role.ADMIN).email
+    token = client.get("/login").data.decode().split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert _upload(client, SITE_XML.read_bytes()).status_code == 400  # no token
+    response = client.post("/admin/import/wordpress", content_type="multipart/form-data",
+                           data={"export": (io.BytesIO(SITE_XML.read_bytes()), "export.xml"), "csrf_token": token})
+    assert response.status_code == 200 and "<dt>Posts</dt><dd>4</dd>" in response.get_data(as_text=True)
