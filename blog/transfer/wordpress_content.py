@@ -170,6 +170,7 @@ class ContentConverter:
         for token in [t for t in self._kept_html if t in html]:  # a kept block inside this one
             html = html.replace(f"<p>{token}</p>", self._kept_html.pop(token))
         fragment = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+        self._images_as_photos(fragment)  # photos in columns and groups are photos too
         self._unsafe_elements(fragment)  # frames become links, scripts are reported
         html = (fragment.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
         cleaned = re.sub(r"\n\s*\n", "\n", clean_html(html).strip())

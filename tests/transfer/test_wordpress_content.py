@@ -6,8 +6,8 @@ from blog.transfer.wordpress_content import ContentConverter, autop, parse_block
 from tests.factories import make_user
 
 
-def _convert(content: str):
-    converter = ContentConverter(photo=lambda *a: None, tweet=lambda url: "", attachments_of=lambda i: [],
+def _convert(content: str, photo=lambda *a: None):
+    converter = ContentConverter(photo=photo, tweet=lambda url: "", attachments_of=lambda i: [],
                                  by=make_user(Role.ADMIN))
     return converter.convert(content, wp_id=1)
 
@@ -52,3 +52,17 @@ def test_a_frame_in_custom_html_becomes_a_link(appctx):
     assert "Watch:" in result.markdown and 'href="https://video.example/embed/9"' in result.markdown
     assert result.kept == ["the <iframe> of https://video.example/embed/9 kept as a link",
                            "the block core/html kept as HTML"]
+
+
+def test_photos_inside_kept_blocks_become_photos(appctx):
+    asked = []
+
+    def photo(url, attachment_id, alt, caption):
+        asked.append((url, attachment_id, alt, caption))
+        return "abcd1234"
+    result = _convert('<!-- wp:columns --><div class="wp-block-columns"><!-- wp:column --><div class="wp-block-column">'
+                      '<!-- wp:image {"id":7} --><figure class="wp-block-image"><img src="/wp-content/uploads/a.jpg" '
+                      'alt="A" class="wp-image-7"/><figcaption>Cap</figcaption></figure><!-- /wp:image -->'
+                      '</div><!-- /wp:column --></div><!-- /wp:columns -->', photo=photo)
+    assert asked == [("/wp-content/uploads/a.jpg", 7, "A", "Cap")]
+    assert "<p>[[photo:abcd1234]]</p>" in result.markdown and "<img" not in result.markdown
