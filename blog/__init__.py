@@ -71,12 +71,13 @@ def register_blueprints(app: Flask) -> None:
     from blog.media.views import bp as media
     from blog.newsletter.views import bp as newsletter
     from blog.posts.views import bp as posts
-    from blog.site.views import bp as site
-
-    for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter):
-        app.register_blueprint(blueprint)
     from blog.scholarly.views import bp as scholarly
-    app.register_blueprint(scholarly)
+    from blog.site.views import bp as site
+    from blog.transfer.views import bp as transfer
+
+    for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter, scholarly,
+                      transfer):
+        app.register_blueprint(blueprint)
 
 
 def register_templates(app: Flask) -> None:

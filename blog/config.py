@@ -245,5 +245,10 @@ def from_environment(environ=None) -> dict:
         "TRUSTED_HOSTS": [urlsplit(site_url).hostname] if production else None,
         "PROXY_COUNT": _int(environ, "PROXY_COUNT", 0),
         "ALLOW_OEMBED_FETCH": _bool(environ.get("ALLOW_OEMBED_FETCH"), False),
+        # A WordPress import reads photos from this folder (a copy of wp-content/uploads) unless the
+        # CLI names one; it fetches them from the old site only with ALLOW_IMPORT_FETCH on.
+        "IMPORT_MEDIA_DIR": environ.get("IMPORT_MEDIA_DIR", ""),
+        "ALLOW_IMPORT_FETCH": _bool(environ.get("ALLOW_IMPORT_FETCH"), False),
+        "WORDPRESS_IMPORT_MAX_BYTES": _int(environ, "WORDPRESS_IMPORT_MAX_BYTES", 100 * 1024 * 1024),
         **_dkim_settings(environ),
     }

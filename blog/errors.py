@@ -5,7 +5,7 @@ errors or messages. Any that escapes a view becomes the matching HTTP page.
 """
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from blog.extensions import db
@@ -47,6 +47,17 @@ class EditConflict(DomainError):
         self.mine = mine
 
 
+# ``hook(path, args)`` returns where a missing page moved (a path), or None: old addresses of an
+# imported site answer with a 301 there instead of a 404.
+_moved_page_hooks: list = []
+
+
+def on_page_not_found(hook):
+    """Register ``hook`` to be asked, in order, before a 404 page is shown."""
+    _moved_page_hooks.append(hook)
+    return hook
+
+
 def wants_json() -> bool:
     """Whether the client (one of the editor's scripts) named JSON explicitly, ranked above a page.
 
@@ -85,6 +96,10 @@ def register_error_handlers(app) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code < 400 or request.path.startswith("/static/"):
             return error
+        if error.code == 404 and request.method in ("GET", "HEAD"):
+            for hook in _moved_page_hooks:
+                if (target := hook(request.path, request.args)) is not None:
+                    return redirect(target, 301)
         if wants_json():  # the editor's scripts show this text
             message = HEADINGS.get(error.code, error.name) + (f": {error.description}" if error.description else "")
             return jsonify(error=message), error.code

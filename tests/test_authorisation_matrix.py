@@ -30,7 +30,7 @@ from blog.site.services import get_settings, mark_as_demo
 from tests.factories import login, make_post, make_user
 from tests.media.images import photo as photo_bytes
 
-BLUEPRINTS = ("editor", "media", "embeds", "events", "site")
+BLUEPRINTS = ("editor", "media", "embeds", "events", "site", "transfer")
 OWN, OTHERS, OWN_IN_OTHERS = "own", "others'", "own, shown in others' published content"
 AT_LEAST = {role: {r for r in Role if r.at_least(role)} for role in Role}
 
@@ -222,6 +222,14 @@ def _export_case():
                 lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
 
 
+def _wordpress_import_case():
+    """Only an admin imports a WordPress site (it creates people and publishes posts)."""
+    from tests.transfer.test_wordpress_import import SITE_XML
+    return Case(lambda world, _: ("/admin/import/wordpress",
+                                  {"export": (io.BytesIO(SITE_XML.read_bytes()), "export.xml")}, _count(Post)),
+                lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
+
+
 def _upload_data(world):
     return {"file": (io.BytesIO(photo_bytes(200, 100)), "new.jpg")}
 
@@ -263,6 +271,7 @@ TABLE: dict[str, Case] = {
     "site.settings": _settings_case(),
     "site.remove_demo": _demo_removal_case(),
     "site.export": _export_case(),
+    "transfer.wordpress": _wordpress_import_case(),
 }
 
 ROWS = [(endpoint, ownership, role) for endpoint, case in sorted(TABLE.items())

@@ -88,3 +88,43 @@ def restore_command(archive_path: Path):
         user = db.session.get(User, user_id)
         link = absolute_url("accounts.reset_password_landing", token=password_reset_token(user))
         click.echo(f"  {user.email}: {link}")
+
+
+@import_group.command("wordpress")
+@click.argument("export_path", metavar="EXPORT.xml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--media-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A copy of the old site's wp-content/uploads, where the photos are read from.")
+@click.option("--as", "admin_email", metavar="EMAIL", help="The admin the import acts as (default: the first admin).")
+def wordpress_command(export_path: Path, media_dir: Path | None, admin_email: str | None):
+    """Import a WordPress export (Tools → Export) in one transaction; importing it again changes nothing."""
+    from flask import current_app
+
+    from blog.accounts.models import Role
+    from blog.transfer.wordpress import WxrError, read_limited
+    from blog.transfer.wordpress_import import import_wordpress
+
+    query = db.select(User).where(User.role == Role.ADMIN.value)
+    if admin_email:
+        query = query.where(db.func.lower(User.email) == admin_email.strip().lower())
+    admin = db.session.execute(query.order_by(User.id).limit(1)).scalar_one_or_none()
+    if admin is None:
+        raise click.ClickException("There is no such admin: create one first (flask users create).")
+    folder = media_dir or (Path(current_app.config["IMPORT_MEDIA_DIR"]) if current_app.config["IMPORT_MEDIA_DIR"]
+                           else None)
+    try:
+        with export_path.open("rb") as stream:
+            data = read_limited(stream, current_app.config["WORDPRESS_IMPORT_MAX_BYTES"])
+        report = import_wordpress(data, by=admin, media_dir=folder, track=_progress)
+        db.session.commit()
+    except WxrError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    click.echo("Imported: " + ", ".join(f"{count} {name}" for name, count in report.counts().items()) + ".")
+    for title, lines in (("Skipped", report.skipped), ("Kept as HTML or text", report.kept_as_html)):
+        if lines:
+            click.echo(f"{title}:")
+            for line in lines:
+                click.echo(f"  - {line}")
