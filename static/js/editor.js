@@ -39,9 +39,19 @@
   var previewTimer = null;
   var retryTimer = null;
   var pendingSave = null;     // the autosave request in flight, if any
+  var inFlight = [];          // autosaves and photo-detail saves the server has not answered yet
+  var submitWaiting = false;  // a submission waits for them
   var lastSaved = currentText();
 
   // --- small helpers ----------------------------------------------------------------------
+
+  /** Keep ``request`` among the saves a submission waits for (see the "submit" listener). */
+  function track(request) {
+    inFlight.push(request);
+    var done = function () { inFlight = inFlight.filter(function (r) { return r !== request; }); };
+    request.then(done, done);
+    return request;
+  }
 
   function storageKey() { return "blog-editor:" + (form.dataset.postId || "new"); }
 
@@ -169,7 +179,7 @@
     firstChangeAt = Date.now(); // changes typed from now on are the next save's
     setStatus("Saving…", "saving");
     var payload = { title: text.title, body: text.body, base_version: baseInput ? baseInput.value : "" };
-    pendingSave = postJSON(form.dataset.autosaveUrl, payload, options);
+    pendingSave = track(postJSON(form.dataset.autosaveUrl, payload, options));
     pendingSave.then(function (answer) {
       saving = false;
       if (answer.post_id) { adoptNewPost(answer); }
@@ -443,7 +453,8 @@
   function saveCard(card) {
     var data = {};
     card.querySelectorAll("[data-field]").forEach(function (input) { data[input.dataset.field] = input.value; });
-    postJSON(card.dataset.updateUrl, data).then(function () {
+    delete card.dataset.unsaved;
+    return track(postJSON(card.dataset.updateUrl, data)).then(function () {
       card.classList.add("photo-saved");
       refreshPreview();
     }).catch(function (error) {
@@ -559,19 +570,34 @@
       var card = event.target.closest(".photo-card");
       if (card) { saveCard(card); }
     });
-    cards.addEventListener("input", showMissingAlt);
+    cards.addEventListener("input", function (event) {
+      var card = event.target.closest(".photo-card");
+      if (card) { card.dataset.unsaved = "true"; }
+      showMissingAlt();
+    });
   }
 
   textarea.addEventListener("input", changed);
   if (titleInput) { titleInput.addEventListener("input", changed); }
 
   form.addEventListener("submit", function (event) {
-    if (saving && !form.dataset.postId && pendingSave) {
-      // The first autosave is creating this post: submit to it once it exists, not make a second one.
+    // Publish or Save right after typing: photo details typed but not yet sent go first, and the
+    // submission waits for every save in flight (the first autosave may be creating this post,
+    // a caption's save re-renders it), so nothing typed is lost or overwritten afterwards.
+    if (cards) {
+      cards.querySelectorAll(".photo-card[data-unsaved]").forEach(function (card) { saveCard(card); });
+    }
+    if (inFlight.length || submitWaiting) {
       event.preventDefault();
+      if (submitWaiting) { return; }
+      submitWaiting = true;
+      setStatus("Saving before sending…", "saving");
       var submitter = event.submitter;
-      var again = function () { saving = false; form.requestSubmit(submitter || undefined); };
-      pendingSave.then(again, again);
+      var again = function () {
+        submitWaiting = false;
+        form.requestSubmit(submitter || undefined);
+      };
+      Promise.all(inFlight.map(function (r) { return r.catch(function () { return null; }); })).then(again);
       return;
     }
     submitting = true;
