@@ -9,6 +9,7 @@ import time
 import pytest
 from flask import request
 
+from tests.editor import seed_post as seed
 from tests.editor.rich import BODY, markdown, settle
 from tests.editor.test_rich_editor import button, start_writing, upload_with_photo_button
 from tests.media.images import photo
@@ -162,5 +163,49 @@ def test_a_caption_typed_just_before_publish_is_saved_first_and_published(live_s
     visitor = reader.new_page()
     visitor.goto(f"{live_server.url}/posts/a-caption-at-the-last-second")
     assert visitor.locator("article figure figcaption").inner_text() == "Everyone, before lunch"
+    reader.close()
+    settle(page)
+
+
+def test_pasted_quotes_offer_the_one_just_before_by_handle_day_and_words_and_join_one_conversation(
+        live_server, page, browser):
+    start_writing(live_server, page, "The thread.\n")
+    page.get_by_label("Title").fill("A thread")
+    page.locator(BODY).click()
+    page.keyboard.press("Control+End")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    dialog = page.get_by_role("dialog", name="Quote a social post")
+
+    def paste_quote(embed: str) -> None:
+        page.evaluate("text => navigator.clipboard.writeText(text)", embed)
+        page.keyboard.press("Control+V")
+        page.get_by_text("Filled in from the embed code").wait_for()
+
+    paste_quote(seed.ELLIOTT_WORKSHOP)
+    dialog.get_by_role("button", name="Save and insert").click()
+    dialog.wait_for(state="hidden")
+    paste_quote(seed.QUESTION)
+    dialog.get_by_label("Likes").fill("1")
+    dialog.get_by_role("button", name="Save and insert").click()
+    dialog.wait_for(state="hidden")
+    paste_quote(seed.ELLIOTT_REPLY_1)  # starts with "@online_PROTECT": a reply to the question
+    choices = dialog.get_by_label("In reply to")
+    chosen = choices.evaluate("select => select.selectedOptions[0].textContent")
+    assert chosen == "@online_PROTECT, 20 November 2014: Do we need Circles of Support & Accountability …"
+    # The post pasted just before comes first among the choices, then the one before it.
+    labels = choices.evaluate("select => [...select.options].map(o => o.textContent)")
+    assert labels[1] == chosen and labels[2].startswith("@ianaelliott, ")
+    dialog.get_by_role("button", name="Save and insert").click()
+    dialog.wait_for(state="hidden")
+    quotes = re.findall(r"\[\[social:([^\]]+)\]\]", markdown(page))
+    assert len(quotes) == 2 and quotes[1].count(",") == 1  # the question and its reply: one conversation
+
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("Published.").wait_for(timeout=60_000)
+    reader = browser.new_context()
+    visitor = reader.new_page()
+    visitor.goto(f"{live_server.url}/posts/a-thread")
+    # Likes "as of" the question's own day, not the day it was pasted.
+    assert visitor.locator(".social-counts").inner_text() == "1 like (as of 20 November 2014)"
     reader.close()
     settle(page)
