@@ -28,6 +28,7 @@
   var AUTOSAVE_MAX_WAIT_MS = 15000; // and at least this often while typing
   var PREVIEW_IDLE_MS = 500;
   var RETRY_MS = 5000;
+  var SUBMIT_WAIT_MS = 20000;       // at most this long for saves in flight before submitting
 
   var pasteHandlers = [];
   var surface = null;         // the rich-text editor, once it has registered
@@ -41,6 +42,7 @@
   var pendingSave = null;     // the autosave request in flight, if any
   var inFlight = [];          // autosaves and photo-detail saves the server has not answered yet
   var submitWaiting = false;  // a submission waits for them
+  var waited = false;         // it has waited (as long as it may): it goes now
   var lastSaved = currentText();
 
   // --- small helpers ----------------------------------------------------------------------
@@ -587,7 +589,7 @@
     if (cards) {
       cards.querySelectorAll(".photo-card[data-unsaved]").forEach(function (card) { saveCard(card); });
     }
-    if (inFlight.length || submitWaiting) {
+    if (submitWaiting || (inFlight.length && !waited)) {
       event.preventDefault();
       if (submitWaiting) { return; }
       submitWaiting = true;
@@ -595,11 +597,17 @@
       var submitter = event.submitter;
       var again = function () {
         submitWaiting = false;
+        waited = true;
         form.requestSubmit(submitter || undefined);
       };
-      Promise.all(inFlight.map(function (r) { return r.catch(function () { return null; }); })).then(again);
+      var settled = Promise.all(inFlight.map(function (r) { return r.catch(function () { return null; }); }));
+      // A save that never answers must not hold the submission: the form carries the text and the
+      // photo details itself.
+      var patience = new Promise(function (resolve) { setTimeout(resolve, SUBMIT_WAIT_MS); });
+      Promise.race([settled, patience]).then(again);
       return;
     }
+    waited = false;
     submitting = true;
     backup(); // if the submission fails, the text is still here after a reload
   });
