@@ -74,10 +74,13 @@ def test_alt_text_and_caption_are_edited_on_the_photo_and_missing_alt_is_flagged
     settle(page)
 
 
-def test_each_gallery_photo_has_its_own_fields_and_moves_with_buttons_in_one_undo_step(live_server, page):
+def test_each_gallery_photo_has_its_own_fields_and_moves_with_buttons_in_one_undo_step(live_server, page,
+                                                                                       axe_violations):
     start_writing(live_server, page, "Pictures.")
     upload_gallery(page, ["a.jpg", "b.jpg", "c.jpg"])
     assert gallery_names(page) == ["a.jpg", "b.jpg", "c.jpg"]
+    page.locator(BODY + " .directive-gallery .photo-node-edit").nth(2).wait_for()
+    assert axe_violations(page) == []
     for name in ("a.jpg", "b.jpg", "c.jpg"):
         photo_group(page, name).get_by_label("Alt text").fill(f"Photo {name[0]}")
         assert page.locator(".photo-card", has_text=name).get_by_label(
