@@ -23,9 +23,11 @@ export function directiveSource(kind, keys) {
   return "[[" + kind + ":" + keys + "]]";
 }
 
-/** A node view showing ``sourceOf(node)`` as the server publishes it (its text until then). */
-export function serverRenderedView(render, className, sourceOf) {
-  return ({ node }) => {
+/** A node view showing ``sourceOf(node)`` as the server publishes it (its text until then).
+    ``decorate(dom, node, getPos)`` adds controls once it is shown; ``stopEvent`` says which
+    events they handle themselves. */
+export function serverRenderedView(render, className, sourceOf, { decorate = null, stopEvent = null } = {}) {
+  return ({ node, getPos }) => {
     const dom = document.createElement("div");
     dom.contentEditable = "false";
     let current = null;
@@ -36,13 +38,17 @@ export function serverRenderedView(render, className, sourceOf) {
       if (source === current) { return; }
       current = source;
       dom.textContent = source;
-      if (!render) { return; }
+      // Controls come once what they go with is shown (re-made only when the source changes).
+      const decorated = () => { if (decorate && current === source) { decorate(dom, shown, getPos); } };
+      if (!render) { decorated(); return; }
       render(source).then((html) => {
-        if (current !== source || !html) { return; }
-        // Sanitised and rendered by the server through the publishing pipeline.
-        dom.innerHTML = html;
-        dom.querySelectorAll("a").forEach((a) => a.setAttribute("tabindex", "-1"));
-      }).catch(() => { /* offline: the source text stays */ });
+        if (current === source && html) {
+          // Sanitised and rendered by the server through the publishing pipeline.
+          dom.innerHTML = html;
+          dom.querySelectorAll("a").forEach((a) => a.setAttribute("tabindex", "-1"));
+        }
+        decorated();
+      }).catch(decorated);  // offline: the source text stays, with its controls
     };
     show(node);
     return {
@@ -53,6 +59,7 @@ export function serverRenderedView(render, className, sourceOf) {
         return true;
       },
       ignoreMutation: () => true,
+      stopEvent: (event) => Boolean(stopEvent && stopEvent(event)),
     };
   };
 }
@@ -65,7 +72,7 @@ export const SERVER_RENDERED_BLOCK = {
   selectable: true,
 
   addOptions() {
-    return { render: null };
+    return { render: null, decorate: null, stopEvent: null };
   },
 };
 
@@ -114,6 +121,7 @@ export const Directive = Node.create({
 
   addNodeView() {
     return serverRenderedView(this.options.render, "directive",
-      (node) => directiveSource(node.attrs.kind, node.attrs.keys));
+      (node) => directiveSource(node.attrs.kind, node.attrs.keys),
+      { decorate: this.options.decorate, stopEvent: this.options.stopEvent });
   },
 });

@@ -16,6 +16,7 @@ import { BareAddresses, FootnoteReference, InlineMath, KeptAsWritten, RawMarkdow
 import { setUpEventDialog } from "./events.js";
 import { setUpLinkDialog } from "./links.js";
 import { insertBlockAfterSelection, insertDirective } from "./insert.js";
+import { decoratePhotos, followCard, isPhotoToolEvent, joinPhotoOnDrop } from "./photos.js";
 
 const WORDS_PER_MINUTE = 230;
 
@@ -51,11 +52,14 @@ function mount() {
   (textarea.closest(".editor-panes") || sourceField).before(surface);
 
   const render = createRenderer(form.dataset.previewUrl, json);
+  let editor = null;
+  let dragged = null;
+  const decorate = decoratePhotos(() => editor);
   let writing = false;      // the textarea is being updated from the rich surface
   let lastMarkdown = textarea.value;
   let sourceMode = false;
 
-  const editor = new Editor({
+  editor = new Editor({
     element: surface,
     injectCSS: false,        // the CSP allows no inline style: static/css/rich-editor.css has it
     extensions: [
@@ -70,7 +74,7 @@ function mount() {
           ? helpers.renderChildren(node.content) : ""),
       }),
       Markdown.configure({ markedOptions: { gfm: true } }),
-      Directive.configure({ render }),
+      Directive.configure({ render, decorate, stopEvent: isPhotoToolEvent }),
       RawMarkdown.configure({ render }),
       FootnoteReference,
       InlineMath,
@@ -90,8 +94,12 @@ function mount() {
         "aria-describedby": "word-count",
       },
       handlePaste: (view, event) => handlePaste(event),
+      handleDOMEvents: {
+        // What is being dragged, which ProseMirror forgets before it calls handleDrop.
+        drop: (view) => { dragged = view.dragging; return false; },
+      },
       handleDrop: (view, event, slice, moved) => {
-        if (moved) { return false; }
+        if (moved) { return joinPhotoOnDrop(view, event, dragged); }
         const files = api.imageFiles(event.dataTransfer);
         if (!files.length) { return false; }
         event.preventDefault();
@@ -260,6 +268,14 @@ function mount() {
   });
 
   editor.on("update", () => { syncToTextarea(); countWords(); });
+  const cards = document.getElementById("photo-cards");
+  if (cards) {
+    // Alt text or a caption typed in the side panel shows on the photo in the text too.
+    cards.addEventListener("input", (event) => {
+      const card = event.target.closest(".photo-card");
+      if (card) { followCard(surface, card.dataset.key); }
+    });
+  }
   editor.on("transaction", showState);
   textarea.addEventListener("input", () => {
     // Text put in the textarea by other code (a restored copy) or typed in Markdown view.

@@ -12,7 +12,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from blog.core.time import UTC, local_to_utc, to_local
 from blog.embeds.models import PLATFORM_LABELS, Platform
-from blog.embeds.services import SnapshotInput
+from blog.embeds.services import SnapshotInput, reply_label
 from blog.errors import ValidationFailed
 
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
@@ -36,7 +36,7 @@ class SnapshotForm(FlaskForm):
     repost_count = IntegerField("Reposts", validators=[Optional(), NumberRange(min=0)])
     reply_count = IntegerField("Replies", validators=[Optional(), NumberRange(min=0)])
     counts_read_on = StringField("Counts read on", validators=[Optional()],
-                                 description="The day the counts were read (today when empty).",
+                                 description="The day the counts were read (the post's own date when empty).",
                                  render_kw={"type": "date"})
     url = StringField("Address of the post", validators=[Optional(), Length(max=500)],
                       render_kw={"type": "url"}, description="Optional.")
@@ -56,10 +56,10 @@ class SnapshotForm(FlaskForm):
                       description="Used in the post as [[social:key]]; made from the handle when empty.")
     base_version = HiddenField()
 
-    def set_reply_choices(self, snapshots, *, exclude_id: int | None = None) -> None:
+    def set_reply_choices(self, snapshots, zone_name: str, *, exclude_id: int | None = None) -> None:
+        """The quotes this one may answer, the latest first (the post pasted just before)."""
         self.in_reply_to.choices = [SelectChoice("", "(not a reply)")] + [
-            SelectChoice(s.key, f"{s.at_handle or s.display_name}: {s.summary}")
-            for s in snapshots if s.id != exclude_id
+            SelectChoice(s.key, reply_label(s, zone_name)) for s in snapshots if s.id != exclude_id
         ]
 
 

@@ -17,7 +17,7 @@ from blog.accounts.services import require_role
 from blog.core import usage
 from blog.core.markdown import directives_in
 from blog.core.signals import directive_output_changed, photo_changed, total
-from blog.core.time import UTC, utcnow
+from blog.core.time import UTC, to_local, utcnow
 from blog.embeds.cards import KEY_PATTERN, KIND, split_keys, text_to_html
 from blog.embeds.models import Platform, SocialPost, SocialPostAttachment, SocialPostRevision
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
@@ -159,7 +159,9 @@ def _apply(post: SocialPost, data: SnapshotInput) -> None:
     post.reply_count = _clean_count(data.reply_count, "reply_count")
     has_counts = any(c is not None for c in (post.like_count, post.repost_count, post.reply_count))
     read_at = _check_aware(data.counts_read_at, "counts_read_at")
-    post.counts_read_at = (read_at or post.counts_read_at or utcnow()) if has_counts else None
+    # Counts are "as of" the day they were read; unknown, the post's own date (or no date at all),
+    # never the day someone happened to paste it.
+    post.counts_read_at = (read_at or post.counts_read_at or post.posted_at) if has_counts else None
     post.url = _clean_url(data.url)
     post.external_id = (data.external_id or "").strip()[:120]
     post.in_reply_to = _parent_for(post, data.in_reply_to_key)
@@ -400,6 +402,21 @@ def get_snapshot(key: str) -> SocialPost:
     if post is None:
         raise NotFound("There is no quoted post with that key.")
     return post
+
+
+REPLY_LABEL_WORDS = 8
+
+
+def reply_label(post: SocialPost, zone_name: str) -> str:
+    """How a quote is offered as the one a post replies to: who, on which day, and its first words
+    ("@ian_elliott, 12 March 2025: What makes a good case formulation …")."""
+    who = post.at_handle or post.display_name
+    if post.posted_at:
+        day = post.posted_at if post.posted_date_only else to_local(post.posted_at, zone_name)
+        who += f", {day.day} {day:%B %Y}"
+    words = (post.text or "").split()
+    start = " ".join(words[:REPLY_LABEL_WORDS]) + (" …" if len(words) > REPLY_LABEL_WORDS else "")
+    return f"{who}: {start}"
 
 
 def list_snapshots(*, search: str = "", limit: int = 200) -> list[SocialPost]:

@@ -46,7 +46,7 @@ def social_dialog_form() -> SnapshotForm | None:
     if not services.can_manage(current_user):
         return None
     form = SnapshotForm(prefix=DIALOG_PREFIX, formdata=None)
-    form.set_reply_choices(services.list_snapshots(limit=100))
+    form.set_reply_choices(services.list_snapshots(limit=100), _zone())
     return form
 
 
@@ -56,7 +56,7 @@ def _zone() -> str:
 
 def _form(post: SocialPost | None = None, **kwargs) -> SnapshotForm:
     form = SnapshotForm(**kwargs)
-    form.set_reply_choices(services.list_snapshots(), exclude_id=post.id if post else None)
+    form.set_reply_choices(services.list_snapshots(), _zone(), exclude_id=post.id if post else None)
     return form
 
 
@@ -212,7 +212,7 @@ def api_parse():
 def api_create():
     """Create a snapshot from the dialog's form; answers with its key and directive (201)."""
     form = SnapshotForm(prefix=DIALOG_PREFIX)
-    form.set_reply_choices([])
+    form.set_reply_choices([], _zone())
     if not form.validate():
         errors = {name: list(errs) for name, errs in form.errors.items()}
         first = next(iter(errors.values()), ["Check the form."])[0]
@@ -226,6 +226,6 @@ def api_create():
     return jsonify(
         key=post.key, directive=f"[[{KIND}:{post.key}]]",
         in_reply_to_key=post.in_reply_to.key if post.in_reply_to else "",
-        label=f"{post.at_handle or post.display_name}: {post.summary}",
+        label=services.reply_label(post, _zone()),
         edit_url=url_for("embeds.edit", post_id=post.id),
     ), 201

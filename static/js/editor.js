@@ -28,6 +28,7 @@
   var AUTOSAVE_MAX_WAIT_MS = 15000; // and at least this often while typing
   var PREVIEW_IDLE_MS = 500;
   var RETRY_MS = 5000;
+  var SUBMIT_WAIT_MS = 20000;       // at most this long for saves in flight before submitting
 
   var pasteHandlers = [];
   var surface = null;         // the rich-text editor, once it has registered
@@ -39,9 +40,20 @@
   var previewTimer = null;
   var retryTimer = null;
   var pendingSave = null;     // the autosave request in flight, if any
+  var inFlight = [];          // autosaves and photo-detail saves the server has not answered yet
+  var submitWaiting = false;  // a submission waits for them
+  var waited = false;         // it has waited (as long as it may): it goes now
   var lastSaved = currentText();
 
   // --- small helpers ----------------------------------------------------------------------
+
+  /** Keep ``request`` among the saves a submission waits for (see the "submit" listener). */
+  function track(request) {
+    inFlight.push(request);
+    var done = function () { inFlight = inFlight.filter(function (r) { return r !== request; }); };
+    request.then(done, done);
+    return request;
+  }
 
   function storageKey() { return "blog-editor:" + (form.dataset.postId || "new"); }
 
@@ -169,7 +181,7 @@
     firstChangeAt = Date.now(); // changes typed from now on are the next save's
     setStatus("Saving…", "saving");
     var payload = { title: text.title, body: text.body, base_version: baseInput ? baseInput.value : "" };
-    pendingSave = postJSON(form.dataset.autosaveUrl, payload, options);
+    pendingSave = track(postJSON(form.dataset.autosaveUrl, payload, options));
     pendingSave.then(function (answer) {
       saving = false;
       if (answer.post_id) { adoptNewPost(answer); }
@@ -443,7 +455,8 @@
   function saveCard(card) {
     var data = {};
     card.querySelectorAll("[data-field]").forEach(function (input) { data[input.dataset.field] = input.value; });
-    postJSON(card.dataset.updateUrl, data).then(function () {
+    delete card.dataset.unsaved;
+    return track(postJSON(card.dataset.updateUrl, data)).then(function () {
       card.classList.add("photo-saved");
       refreshPreview();
     }).catch(function (error) {
@@ -559,21 +572,42 @@
       var card = event.target.closest(".photo-card");
       if (card) { saveCard(card); }
     });
-    cards.addEventListener("input", showMissingAlt);
+    cards.addEventListener("input", function (event) {
+      var card = event.target.closest(".photo-card");
+      if (card) { card.dataset.unsaved = "true"; }
+      showMissingAlt();
+    });
   }
 
   textarea.addEventListener("input", changed);
   if (titleInput) { titleInput.addEventListener("input", changed); }
 
   form.addEventListener("submit", function (event) {
-    if (saving && !form.dataset.postId && pendingSave) {
-      // The first autosave is creating this post: submit to it once it exists, not make a second one.
+    // Publish or Save right after typing: photo details typed but not yet sent go first, and the
+    // submission waits for every save in flight (the first autosave may be creating this post,
+    // a caption's save re-renders it), so nothing typed is lost or overwritten afterwards.
+    if (cards) {
+      cards.querySelectorAll(".photo-card[data-unsaved]").forEach(function (card) { saveCard(card); });
+    }
+    if (submitWaiting || (inFlight.length && !waited)) {
       event.preventDefault();
+      if (submitWaiting) { return; }
+      submitWaiting = true;
+      setStatus("Saving before sending…", "saving");
       var submitter = event.submitter;
-      var again = function () { saving = false; form.requestSubmit(submitter || undefined); };
-      pendingSave.then(again, again);
+      var again = function () {
+        submitWaiting = false;
+        waited = true;
+        form.requestSubmit(submitter || undefined);
+      };
+      var settled = Promise.all(inFlight.map(function (r) { return r.catch(function () { return null; }); }));
+      // A save that never answers must not hold the submission: the form carries the text and the
+      // photo details itself.
+      var patience = new Promise(function (resolve) { setTimeout(resolve, SUBMIT_WAIT_MS); });
+      Promise.race([settled, patience]).then(again);
       return;
     }
+    waited = false;
     submitting = true;
     backup(); // if the submission fails, the text is still here after a reload
   });

@@ -182,9 +182,10 @@
     var select = field("in_reply_to");
     var mention = /^@([\w.\-]+(@[\w.\-]+)?)/.exec((field("text").value || "").trim());
     if (!select || select.value || !mention) { return; }
-    var handle = "@" + mention[1].toLowerCase() + ":";
-    for (var i = select.options.length - 1; i > 0; i -= 1) {
-      if (select.options[i].textContent.toLowerCase().indexOf(handle) === 0) {
+    var handle = "@" + mention[1].toLowerCase();
+    for (var i = 1; i < select.options.length; i += 1) {  // the latest first
+      var label = select.options[i].textContent.toLowerCase();
+      if (label.indexOf(handle) === 0 && /^[,:]/.test(label.slice(handle.length))) {
         select.value = select.options[i].value;
         return;
       }
@@ -197,7 +198,7 @@
       var option = document.createElement("option");
       option.value = key;
       option.textContent = label;
-      select.appendChild(option);
+      select.insertBefore(option, select.options[1] || null);  // the latest first, as the server lists them
     });
   }
 

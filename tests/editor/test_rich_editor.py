@@ -209,6 +209,16 @@ def test_layout_wide_column_and_one_scrolling_toolbar_row_on_a_phone(live_server
     settle(page)
 
 
+def test_word_and_character_count_and_reading_time_follow_the_text(live_server, page):
+    start_writing(live_server, page, "Peer support circles, in practice.")
+    count = page.locator("#word-count")
+    assert count.inner_text() == "5 words · 30 characters · 1 min read"
+    page.keyboard.insert_text(" word" * 700)
+    assert count.inner_text() == "705 words · 2830 characters · 3 min read"
+    assert page.locator(BODY).get_attribute("aria-describedby") == "word-count"
+    settle(page)
+
+
 def test_editor_page_meets_wcag_21_aa_and_stays_valid_html_once_the_editor_runs(live_server, page, axe_violations,
                                                                                 html_errors):
     with live_server.app.app_context():

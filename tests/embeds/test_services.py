@@ -264,3 +264,22 @@ def test_an_avatar_photo_counts_as_used_and_replacing_it_updates_the_cards(appct
     media.replace_photo(avatar, photo(400, 400, color=(10, 120, 200)), "new.png", by=editor)
     db.session.commit()
     assert avatar.variant_list("jpeg")[0]["name"] in db.session.get(type(post), post.id).body_html
+
+
+def test_counts_are_as_of_the_posts_own_date_or_undated_when_no_reading_day_is_given(appctx):
+    author = make_user(Role.AUTHOR)
+    dated = services.create_snapshot(question(key="dated", counts_read_at=None,
+                                              posted_at=datetime(2025, 3, 12, 9, tzinfo=UTC)), by=author)
+    assert dated.counts_read_at == datetime(2025, 3, 12, 9, tzinfo=UTC)
+    undated = services.create_snapshot(question(key="undated", counts_read_at=None), by=author)
+    assert undated.counts_read_at is None
+    card = cards(str(render_directive("undated")))[0]
+    assert card.select_one(".social-counts").get_text(" ", strip=True) == "1 like"
+
+
+def test_a_quote_is_offered_as_a_parent_by_handle_day_and_first_words(appctx):
+    author = make_user(Role.AUTHOR)
+    post = services.create_snapshot(question(posted_at=datetime(2025, 3, 13, 1, 22, tzinfo=UTC)), by=author)
+    assert services.reply_label(post, "Europe/London") == (
+        "@netguard_lab, 13 March 2025: Do we need peer support circles for low-risk …")
+    assert services.reply_label(post, "America/New_York").startswith("@netguard_lab, 12 March 2025: ")
