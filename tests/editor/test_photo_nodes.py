@@ -165,7 +165,7 @@ def test_a_caption_typed_just_before_publish_is_saved_first_and_published(live_s
     reader = browser.new_context()
     visitor = reader.new_page()
     visitor.goto(f"{live_server.url}/posts/a-caption-at-the-last-second")
-    assert visitor.locator("article figure figcaption").inner_text() == "Everyone, before lunch"
+    assert visitor.locator("article figure.photo figcaption").inner_text() == "Everyone, before lunch"
     reader.close()
     settle(page)
 
