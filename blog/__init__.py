@@ -75,6 +75,9 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter):
         app.register_blueprint(blueprint)
+    from blog.people.views import bp as people
+
+    app.register_blueprint(people)
 
 
 def register_templates(app: Flask) -> None:
@@ -122,3 +125,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(newsletter)
     app.cli.add_command(import_group)
     app.cli.add_command(export_command)
+    from blog.people.cli import publications
+
+    app.cli.add_command(publications)

@@ -245,5 +245,7 @@ def from_environment(environ=None) -> dict:
         "TRUSTED_HOSTS": [urlsplit(site_url).hostname] if production else None,
         "PROXY_COUNT": _int(environ, "PROXY_COUNT", 0),
         "ALLOW_OEMBED_FETCH": _bool(environ.get("ALLOW_OEMBED_FETCH"), False),
+        # Publications from a DOI: ask Crossref and DataCite for their metadata (off: BibTeX only).
+        "ALLOW_METADATA_FETCH": _bool(environ.get("ALLOW_METADATA_FETCH"), False),
         **_dkim_settings(environ),
     }
