@@ -58,9 +58,9 @@ def group() -> list[PersonProfile]:
 
 
 def person_by_slug(slug: str) -> tuple[User, PersonProfile | None]:
-    """:raise NotFound: for no one, or a suspended account."""
+    """Anyone credited or listed, as author pages always were. :raise NotFound: for no one."""
     person = db.session.execute(db.select(User).where(User.slug == slug)).scalar_one_or_none()
-    if person is None or not person.active:
+    if person is None:
         raise NotFound("There is no such person here.")
     return person, db.session.get(PersonProfile, person.id)
 
