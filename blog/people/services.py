@@ -157,6 +157,27 @@ def invite_byline_person(person: User, email: str, role: Role, *, by: User) -> t
     return accounts.invite(address, role, by=by)
 
 
+def person_json_ld(person: User, profile: PersonProfile | None) -> dict:
+    """schema.org ``Person`` for a people page: ORCID and links as ``sameAs``, the ROR-identified affiliation."""
+    from blog.core.urls import absolute_url
+
+    data = {"@context": "https://schema.org", "@type": "Person", "name": person.display_name,
+            "url": absolute_url("people.person", slug=person.slug)}
+    if person.orcid:
+        data["identifier"] = f"https://orcid.org/{person.orcid}"
+    same_as = ([f"https://orcid.org/{person.orcid}"] if person.orcid else []) + (profile.link_list if profile else [])
+    if same_as:
+        data["sameAs"] = same_as
+    if person.affiliation:
+        data["affiliation"] = {"@type": "Organization", "name": person.affiliation,
+                               **({"@id": f"https://ror.org/{person.ror}"} if person.ror else {})}
+    if profile and profile.group_role:
+        data["jobTitle"] = profile.group_role
+    if person.bio:
+        data["description"] = person.bio
+    return data
+
+
 def talks(person: User, *, now=None) -> list:
     """Published events where ``person`` speaks or organises, newest first.
 

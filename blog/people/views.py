@@ -58,6 +58,7 @@ def person(slug: str):
     except ValidationFailed:
         abort(404)
     return render_template("people/person.html", person=found, profile=profile, page=page,
+                           json_ld=services.person_json_ld(found, profile),
                            talks=services.talks(found), publications=services.publications(person=found))
 
 

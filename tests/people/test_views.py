@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from xml.etree import ElementTree
@@ -36,6 +37,10 @@ def test_people_page_lists_the_group_and_person_pages_show_posts_and_publication
     assert 'href="https://ror.org/03yrm5c26"' in people and "https://orcid.org/0000-0002-1825-0097" in people
     page = client.get(f"/people/{guest.slug}").get_data(as_text=True)
     assert "Engines together" in page
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert data["@type"] == "Person" and data["identifier"] == "https://orcid.org/0000-0002-1825-0097"
+    assert data["affiliation"] == {"@type": "Organization", "name": "Analytical Society",
+                                   "@id": "https://ror.org/03yrm5c26"}
     hopper = client.get(f"/people/{admin.slug}").get_data(as_text=True)
     assert "The Education of a Computer" in hopper and "/publications/hopper1952.bib" in hopper
     assert client.get("/people/nobody").status_code == 404
