@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blog.accounts.forms import ROLE_CHOICES
@@ -22,6 +22,8 @@ class PersonForm(FlaskForm):
     position = IntegerField("Place in the list", default=0, validators=[Optional()],
                             description="People are listed by this number, smallest first, then by name.")
     listed = BooleanField("Show on the people page", default=True)
+    publications = SelectMultipleField("Their publications", coerce=int,
+                                       description="Found by name on import; choose any the import missed.")
 
 
 class BylinePersonForm(FlaskForm):

@@ -77,6 +77,8 @@ class ProfileInput:
     links: str = ""
     position: int = 0
     listed: bool = True
+    # Ids of the publications to credit to the person; None leaves them as they are.
+    publication_ids: list[int] | None = None
 
 
 def _bare_identifier(value: str, prefix: str) -> str:
@@ -124,6 +126,11 @@ def update_person(person: User, data: ProfileInput, *, by: User) -> PersonProfil
     profile.links = "\n".join(links)
     profile.position = data.position
     profile.listed = data.listed
+    if data.publication_ids is not None:
+        chosen = set(data.publication_ids)
+        for publication in db.session.execute(db.select(Publication)).scalars():
+            if (publication.id in chosen) != (person in publication.people):
+                (publication.people.append if publication.id in chosen else publication.people.remove)(person)
     db.session.flush()
     return profile
 

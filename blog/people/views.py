@@ -122,7 +122,8 @@ def _profile_input(form: PersonForm) -> services.ProfileInput:
         display_name=form.display_name.data or "", affiliation=form.affiliation.data or "",
         ror=form.ror.data or "", orcid=form.orcid.data or "", bio=form.bio.data or "",
         group_role=form.group_role.data or "", photo_key=form.photo_key.data or "",
-        links=form.links.data or "", position=form.position.data or 0, listed=form.listed.data)
+        links=form.links.data or "", position=form.position.data or 0, listed=form.listed.data,
+        publication_ids=form.publications.data or [])
 
 
 @bp.route("/admin/people/group", methods=["GET", "POST"])
@@ -153,6 +154,9 @@ def admin_person(user_id: int):
     person = db.get_or_404(User, user_id)
     profile = db.session.get(services.PersonProfile, person.id)
     form = PersonForm(obj=person)
+    form.publications.choices = [(p.id, f"{p.title} ({p.year or 'undated'})") for p in services.publications()]
+    if request.method == "GET":
+        form.publications.data = [p.id for p in services.publications(person=person)]
     if request.method == "GET" and profile is not None:
         form.group_role.data, form.links.data = profile.group_role, profile.links
         form.position.data, form.listed.data = profile.position, profile.listed

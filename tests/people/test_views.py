@@ -107,6 +107,15 @@ def test_admin_adds_a_byline_person_and_invites_them_by_email(client, app, appct
         "display_name": "Ada Lovelace", "affiliation": "Society", "orcid": "0000-0002-1825-0097",
         "group_role": "Guest", "position": "1", "listed": "y", "links": "https://example.org"})
     assert saved.status_code == 302
+    assert _count() == 0
+    services.import_bibtex(GOOD_BIB, by=admin)
+    db.session.commit()
+    hopper = services.publication_by_key("hopper1952")
+    credited = client.post(f"/admin/people/{person.id}/page", data={
+        "display_name": "Ada Lovelace", "affiliation": "Society", "listed": "y", "publications": str(hopper.id)})
+    assert credited.status_code == 302
+    assert [p.key for p in services.publications(person=person)] == ["hopper1952"]
+    assert "The Education of a Computer" in client.get(f"/people/{person.slug}").get_data(as_text=True)
     bad = client.post(f"/admin/people/{person.id}/page", data={"display_name": "Ada Lovelace", "orcid": "x"})
     assert bad.status_code == 400 and "ORCID" in bad.get_data(as_text=True)
     invited = client.post(f"/admin/people/{person.id}/invite-to-sign-in",
