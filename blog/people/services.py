@@ -432,10 +432,13 @@ def publication_filters() -> tuple[list[int], list[str]]:
     return list(years), list(kinds)
 
 
-def recent_publications(*, limit: int = 20, since=None) -> list[Publication]:
+def recent_publications(*, limit: int = 20, since=None, until=None) -> list[Publication]:
+    """Publications added in (``since``, ``until``], newest first (for the feed and the digest)."""
     query = db.select(Publication)
     if since is not None:
-        query = query.where(Publication.created_at >= since)
+        query = query.where(Publication.created_at > since)
+    if until is not None:
+        query = query.where(Publication.created_at <= until)
     return list(db.session.execute(query.order_by(Publication.created_at.desc(), Publication.id.desc())
                                    .limit(limit)).scalars())
 
