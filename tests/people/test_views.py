@@ -160,3 +160,17 @@ def test_cli_imports_a_bibtex_file_all_or_nothing(runner, appctx, tmp_path):
     assert refused.exit_code != 0 and "has no title" in refused.output and _count() == 0
     result = runner.invoke(args=["publications", "import", str(good)])
     assert result.exit_code == 0 and "2 publications imported: lovelace1843, hopper1952" in result.output
+
+
+def test_demo_lists_its_authors_and_removing_it_removes_their_profiles(client, appctx):
+    from blog.demo import create_demo_content, remove_demo_content
+    from blog.people.models import PersonProfile
+
+    created = create_demo_content()
+    db.session.commit()
+    html = client.get("/people/").get_data(as_text=True)
+    assert "Dr Amara Okafor" in html and "Co-lead, senior lecturer" in html
+    remove_demo_content(by=created["admin"])
+    db.session.commit()
+    assert db.session.execute(db.select(db.func.count()).select_from(PersonProfile)).scalar() == 0
+    assert "No one is listed yet." in client.get("/people/").get_data(as_text=True)
