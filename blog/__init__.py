@@ -70,13 +70,14 @@ def register_blueprints(app: Flask) -> None:
     from blog.feeds.views import bp as feeds
     from blog.media.views import bp as media
     from blog.newsletter.views import bp as newsletter
+    from blog.people.views import bp as people
     from blog.posts.views import bp as posts
     from blog.scholarly.views import bp as scholarly
     from blog.site.views import bp as site
     from blog.transfer.views import bp as transfer
 
     for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter, scholarly,
-                      transfer):
+                      transfer, people):
         app.register_blueprint(blueprint)
 
 
@@ -117,11 +118,8 @@ def register_commands(app: Flask) -> None:
     from blog.accounts.cli import users
     from blog.demo import demo_command, init_command
     from blog.newsletter.cli import newsletter
+    from blog.people.cli import publications
     from blog.transfer.cli import export_command, import_group
 
-    app.cli.add_command(users)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(init_command)
-    app.cli.add_command(newsletter)
-    app.cli.add_command(import_group)
-    app.cli.add_command(export_command)
+    for command in (users, demo_command, init_command, newsletter, import_group, export_command, publications):
+        app.cli.add_command(command)

@@ -250,5 +250,7 @@ def from_environment(environ=None) -> dict:
         "IMPORT_MEDIA_DIR": environ.get("IMPORT_MEDIA_DIR", ""),
         "ALLOW_IMPORT_FETCH": _bool(environ.get("ALLOW_IMPORT_FETCH"), False),
         "WORDPRESS_IMPORT_MAX_BYTES": _int(environ, "WORDPRESS_IMPORT_MAX_BYTES", 100 * 1024 * 1024),
+        # Publications from a DOI: ask Crossref and DataCite for their metadata (off: BibTeX only).
+        "ALLOW_METADATA_FETCH": _bool(environ.get("ALLOW_METADATA_FETCH"), False),
         **_dkim_settings(environ),
     }

@@ -141,6 +141,9 @@ def create_demo_content() -> dict:
     # Each feature adds its part (idempotent, flushes): photos first, since quotes and events follow.
     for seed in (seed_media, seed_embeds, seed_events, seed_newsletter):
         seed(created)
+    from blog.people.demo import seed_people
+
+    seed_people(created)
     return created
 
 

@@ -274,6 +274,45 @@ TABLE: dict[str, Case] = {
     "transfer.wordpress": _wordpress_import_case(),
 }
 
+# --- people and publications (blog.people) ---------------------------------------------------
+
+from blog.people.models import Publication  # noqa: E402  (kept beside its rows for merging)
+
+BLUEPRINTS += ("people",)
+PEOPLE_BIB = b"@article{matrix2020, author={Lovelace, Ada}, title={A matrix}, journal={J}, year={2020}}"
+
+
+def _byline_person_case(suffix: str, data: Callable):
+    """Another person's page (a byline-only co-author): only admins edit it or invite them."""
+    def setup(world, _):
+        from blog.people import services as people
+
+        person = people.add_byline_person("Ada Guest", by=world.editor)
+        return f"/admin/people/{person.id}{suffix}", data(), _row(User, person.id, "display_name", "email")
+    return Case(setup, lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
+
+
+def _publication_delete_case():
+    def setup(world, _):
+        from blog.people import services as people
+
+        publication = people.import_bibtex(PEOPLE_BIB.decode(), by=world.editor)[0]
+        return f"/admin/publications/{publication.id}/delete", {}, _row(Publication, publication.id, "key")
+    return Case(setup, lambda role, _: role in AT_LEAST[Role.EDITOR], ownerships=(OTHERS,))
+
+
+TABLE.update({
+    "people.admin_group": _creation("/admin/people/group", User, lambda w: {"display_name": "New Guest"}, Role.ADMIN),
+    "people.admin_person": _byline_person_case("/page", lambda: {"display_name": "Renamed", "listed": "y"}),
+    "people.admin_invite": _byline_person_case("/invite-to-sign-in",
+                                               lambda: {"email": "guest@example.org", "role": "author"}),
+    "people.admin_publications": _creation("/admin/publications", Publication,
+                                           lambda w: {"bib-file": (io.BytesIO(PEOPLE_BIB), "p.bib")}, Role.EDITOR),
+    "people.admin_delete_publication": _publication_delete_case(),
+    "people.create_co_author": _creation("/editor/co-authors", User, lambda w: {"display_name": "Co Author"},
+                                         Role.AUTHOR, json=True),
+})
+
 ROWS = [(endpoint, ownership, role) for endpoint, case in sorted(TABLE.items())
         for ownership in case.ownerships for role in Role]
 

@@ -176,7 +176,7 @@ def _signed_in_opener(base: str):
 def test_signed_in_pages_are_never_cached_nor_given_to_anyone_else(proxy):
     base, _, _ = proxy
     editor = _signed_in_opener(base)
-    for path in ("/", "/authors/edith-editor"):
+    for path in ("/", "/people/edith-editor"):
         with editor.open(base + path, timeout=60) as answer:
             assert answer.headers["X-Cache-Status"] == "BYPASS"
             assert answer.headers["Cache-Control"] == "private, no-store"

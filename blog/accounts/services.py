@@ -188,7 +188,8 @@ def invite(email: str, role: Role, *, by: User) -> tuple[Invitation, str]:
     """Make an invitation; returns it with the secret token (only its hash is stored)."""
     require_role(by, Role.ADMIN, "invite people")
     email = normalise_email(email)
-    if user_by_email(email):
+    holder = user_by_email(email)
+    if holder is not None and not holder.is_byline_only:  # a byline-only person may be given an account
         raise ValidationFailed("That person already has an account.", field="email")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -214,9 +215,18 @@ def invitation_for(token: str) -> Invitation:
 
 
 def accept_invitation(token: str, *, password: str, display_name: str, affiliation: str = "") -> User:
+    """The invited person's account: a new one, or the byline-only person already under that email,
+    who keeps their posts and page."""
     invitation = invitation_for(token)
-    user = create_user(invitation.email, password, role=Role(invitation.role),
-                       display_name=display_name, affiliation=affiliation)
+    user = user_by_email(invitation.email)
+    if user is not None and user.is_byline_only:
+        set_password(user, password)
+        user.role = Role(invitation.role).value
+        user.display_name = display_name.strip() or user.display_name
+        user.affiliation = affiliation.strip() or user.affiliation
+    else:
+        user = create_user(invitation.email, password, role=Role(invitation.role),
+                           display_name=display_name, affiliation=affiliation)
     invitation.accepted_at = utcnow()
     return user
 

@@ -450,11 +450,14 @@ class Composition:
     tags: list[str] = field(default_factory=list)
     # A digest's: what it could show, before interests chose: {(kind, id): lower-case tag names}.
     offered: dict = field(default_factory=dict)
+    # A digest's publications added in its period (blog.people); untagged, so in every version.
+    publications: list = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        """Nothing new: no post and no event announced or changed (upcoming alone is not news)."""
-        return not (self.posts or self.new_events or self.changed_events or self.event_id or self.post_id)
+        """Nothing new: no post, no event announced or changed, no publication (upcoming alone is not news)."""
+        return not (self.posts or self.new_events or self.changed_events or self.event_id or self.post_id
+                    or self.publications)
 
 
 def last_digest() -> Mailing | None:
@@ -645,6 +648,9 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
                            Post.published_at <= now).order_by(Post.published_at)
     ).scalars())
     new_events, changed, upcoming = _digest_events(since, now)
+    from blog.people.services import recent_publications  # people build on posts; imported late
+
+    publications = recent_publications(since=since, until=now, limit=50)
     offered = {(type(item).__name__, item.id): frozenset(tag.name.lower() for tag in item.tags)
                for item in posts + [i["event"] for i in new_events + changed + upcoming]}
     if interests:
@@ -663,7 +669,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
 
     def render(selected: list[Post], *, full: bool, boundary: str = "") -> tuple[str, str]:
         return _render("digest", posts=selected, new_events=new_events, changed=changed, upcoming=upcoming,
-                       note_html=note_html, note_text=html_to_text(note_html), full_posts=full, since=since,
+                       publications=publications, note_html=note_html, note_text=html_to_text(note_html), full_posts=full, since=since,
                        day=local_day, post_boundary=boundary)
 
     html, text = render(posts, full=True)
@@ -678,7 +684,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
     return Composition(kind=MailingKind.DIGEST.value, subject=subject, html=html, text=text,
                        covers_from=since, covers_until=now, posts=posts, events=upcoming,
                        changed_events=changed, new_events=new_events, note_html=note_html,
-                       note_markdown=note_md, offered=offered)
+                       note_markdown=note_md, offered=offered, publications=publications)
 
 
 def _newest_that_fit(posts: list[Post], html: str, boundary: str) -> list[Post]:

@@ -67,11 +67,9 @@ def tag(slug: str):
 
 
 @bp.get("/authors/<slug>")
-@cached_page(content_stamp)
 def author(slug: str):
-    person = services.author_by_slug(slug)
-    return render_template("posts/author.html", author=person,
-                           page=_page(services.author_condition(person)))
+    """Author pages moved to the people pages (``/people/<slug>``), paging included."""
+    return redirect(url_for("people.person", slug=slug, **request.args), 301)
 
 
 @bp.get("/archive/")

@@ -33,7 +33,7 @@ def page_entries() -> list[Entry]:
     entries += [(url_for("posts.tag", slug=s), None)
                 for s in db.session.execute(db.select(Tag.slug).order_by(Tag.slug)).scalars()]
     credited = db.select(PostAuthor.user_id).distinct()
-    entries += [(url_for("posts.author", slug=s), None) for s in db.session.execute(
+    entries += [(url_for("people.person", slug=s), None) for s in db.session.execute(
         db.select(User.slug).where(User.id.in_(credited)).order_by(User.slug)).scalars()]
     for source in _sources:
         entries.extend(source())

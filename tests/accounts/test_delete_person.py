@@ -76,7 +76,7 @@ def test_people_page_links_a_confirmation_that_deletes(client, team):
     db.session.expire_all()
     assert db.session.get(User, leaving_id) is None
     assert _bylines()["Solo"] == ["Staying Person"]
-    assert "/posts/solo" in client.get(f"/authors/{team['staying'].slug}").get_data(as_text=True)
+    assert "/posts/solo" in client.get(f"/people/{team['staying'].slug}").get_data(as_text=True)
 
 
 def test_delete_view_refuses_non_admins_and_a_missing_heir(client, team):

@@ -31,7 +31,7 @@ from tests.media.images import photo
 from tests.test_deploy import _redis_answers
 from tests.conftest import require_tool
 
-PUBLIC_PAGES = ["/", "/posts/the-write-up", "/tags/workshops", "/authors/{author}", "/events/",
+PUBLIC_PAGES = ["/", "/posts/the-write-up", "/tags/workshops", "/people/{author}", "/events/",
                 "/events/the-workshop", "/feeds/posts.atom", "/feeds/posts.rss", "/feeds/posts.json",
                 "/feeds/events.atom", "/feeds/events.ics", "/archive/{year}/", "/about"]
 
@@ -212,9 +212,9 @@ CHANGES = [
     ("social snapshot", _change_snapshot, ["/posts/the-write-up", "/feeds/posts.rss"], False),
     ("settings", _change_settings, "all", False),
     ("tag", _change_tag, ["/posts/the-write-up", "/tags/workshops"], False),
-    ("person", _change_person, ["/posts/the-write-up", "/authors/{author}", "/feeds/posts.atom"], False),
+    ("person", _change_person, ["/posts/the-write-up", "/people/{author}", "/feeds/posts.atom"], False),
     ("scheduled post coming due", _schedule_post, ["/", "/tags/workshops", "/feeds/posts.atom",
-                                                   "/feeds/posts.json", "/authors/{author}"], True),
+                                                   "/feeds/posts.json", "/people/{author}"], True),
     ("event taking place", _event_soon, ["/events/", "/events/the-workshop"], True),
 ]
 

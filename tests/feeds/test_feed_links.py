@@ -39,7 +39,7 @@ def test_tag_page_names_its_feeds_by_the_tag_and_links_them_and_its_calendar(cli
 
 def test_author_page_names_its_feeds_by_the_person_and_links_them(client, tagged):
     author, _ = tagged
-    html = client.get(f"/authors/{author.slug}").get_data(as_text=True)
+    html = client.get(f"/people/{author.slug}").get_data(as_text=True)
     alternates = _alternates(html)
     for kind, label in (("rss", "RSS"), ("atom", "Atom"), ("json", "JSON Feed")):
         href = f"/feeds/authors/{author.slug}.{kind}"

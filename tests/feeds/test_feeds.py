@@ -172,7 +172,7 @@ def test_autodiscovery_links_on_pages(client, site):
     assert 'href="/feeds/events.atom"' in html
     tag_page = _get(client, "/tags/workshops").get_data(as_text=True)
     assert 'href="/feeds/tags/workshops.atom"' in tag_page
-    author_page = _get(client, f"/authors/{site['hartley'].slug}").get_data(as_text=True)
+    author_page = _get(client, f"/people/{site['hartley'].slug}").get_data(as_text=True)
     assert f'href="/feeds/authors/{site["hartley"].slug}.rss"' in author_page
 
 

@@ -51,7 +51,7 @@ def test_old_slug_redirects_permanently(client, appctx):
 
 def test_unknown_and_draft_posts_are_404_in_the_site_style(client, appctx):
     draft = make_post(make_user(), published=False)
-    for path in ("/posts/nope", f"/posts/{draft.slug}", "/tags/nope", "/authors/nope", "/no/such/page"):
+    for path in ("/posts/nope", f"/posts/{draft.slug}", "/tags/nope", "/people/nope", "/no/such/page"):
         response = client.get(path)
         assert response.status_code == 404, path
         assert b'class="site-header"' in response.data
@@ -67,7 +67,7 @@ def test_tag_author_and_archive_pages(client, appctx):
     post = make_post(author, title="Tagged report", tags=["Risk Assessment"],
                      published_at=datetime(2014, 11, 21, 9, tzinfo=UTC))
     assert b"Tagged report" in client.get("/tags/risk-assessment").data
-    author_page = client.get(f"/authors/{author.slug}").get_data(as_text=True)
+    author_page = client.get(f"/people/{author.slug}").get_data(as_text=True)
     assert "Prof Derek Example" in author_page and "Surrey" in author_page and "Works on risk." in author_page
     assert "Tagged report" in author_page
     archive = client.get("/archive/").get_data(as_text=True)

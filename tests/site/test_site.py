@@ -70,7 +70,7 @@ def test_sitemap_lists_public_pages_and_posts_only(client, appctx):
     assert response.mimetype == "application/xml"
     xml = response.get_data(as_text=True)
     assert f"<loc>http://blog.test/posts/{post.slug}</loc>" in xml
-    assert "http://blog.test/tags/events" in xml and "http://blog.test/authors/dr-sitemap" in xml
+    assert "http://blog.test/tags/events" in xml and "http://blog.test/people/dr-sitemap" in xml
     assert draft.slug not in xml
 
 

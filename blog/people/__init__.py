@@ -1,0 +1,1 @@
+"""People of the group (with or without accounts) and their publications."""
