@@ -110,7 +110,7 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclos
 
 def _author_uri(author) -> str:
     """An author's ORCID iD when known (what scholarly aggregators match on), else their page."""
-    return scholarly.orcid_url(author) or absolute_url("posts.author", slug=author.slug)
+    return scholarly.orcid_url(author) or absolute_url("people.person", slug=author.slug)
 
 
 def posts_rss(info: FeedInfo, items: list[Post]) -> bytes:

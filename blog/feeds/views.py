@@ -91,7 +91,7 @@ def author_feed(slug: str, kind: str):
     settings = get_settings()
     info = build.FeedInfo(title=f"{settings.site_name}: {person.display_name}",
                           subtitle=f"Write-ups by {person.display_name}",
-                          html_url=absolute_url("posts.author", slug=person.slug),
+                          html_url=absolute_url("people.person", slug=person.slug),
                           self_url=absolute_url("feeds.author_feed", slug=person.slug, kind=kind))
     return _render(kind, info, posts.author_condition(person), endpoint="feeds.author_feed",
                    slug=person.slug)

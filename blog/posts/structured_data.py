@@ -11,7 +11,7 @@ from blog.core.urls import absolute_url
 
 
 def _person(user) -> dict:
-    person = {"@type": "Person", "name": user.display_name, "url": absolute_url("posts.author", slug=user.slug)}
+    person = {"@type": "Person", "name": user.display_name, "url": absolute_url("people.person", slug=user.slug)}
     if user.orcid:
         person["@id"] = scholarly.orcid_url(user)
         person["sameAs"] = [scholarly.orcid_url(user)]

@@ -273,7 +273,7 @@ def readiness(*, settings: SiteSettings, site_url: str, now, url_for) -> list[Ch
     visible = db.select(Post).where(posts.visible_filter(now), Post.kind == PostKind.POST.value)
     edit = lambda post: url_for("editor.edit", post_id=post.id)  # noqa: E731
     settings_url = url_for("site.settings")
-    people_url = url_for("accounts.people")
+    person_url = lambda user: url_for("people.admin_person", user_id=user.id)  # noqa: E731
     checks = []
 
     feed = Check("Public feed with the full text", True,
@@ -337,7 +337,7 @@ def readiness(*, settings: SiteSettings, site_url: str, now, url_for) -> list[Ch
             db.select(User).where(column == "", db.exists().where(
                 PostAuthor.user_id == User.id, PostAuthor.post_id == Post.id, posts.visible_filter(now)))
             .order_by(User.display_name)).scalars()
-        check.findings += [Finding(f"{user.display_name} has {missing}.", people_url) for user in authors]
+        check.findings += [Finding(f"{user.display_name} has {missing}.", person_url(user)) for user in authors]
         checks.append(check)
 
     references_check = Check("References", False,

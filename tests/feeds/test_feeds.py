@@ -96,7 +96,7 @@ def test_posts_atom_round_trip_and_validator_rules(client, site):
     assert entry.title == "“Safer Screens” – a workshop"
     assert entry.id == f"urn:uuid:{site['first'].uid}"
     assert [a.name for a in entry.authors] == ["Dr Amara Okafor", "Prof Lewis Hartley"]
-    assert entry.authors[0].href.startswith("http://blog.test/authors/")
+    assert entry.authors[0].href.startswith("http://blog.test/people/")
     assert entry.content[0].type == "text/html"
     assert "<em>workshop</em>" in entry.content[0].value
     assert entry.summary.startswith("Our workshop at the venue")

@@ -85,7 +85,7 @@ def test_entries_carry_licence_doi_language_and_orcid(client, appctx):
     entry = atom.find(f"{ATOM_NS}entry")
     assert "(CC0-1.0)" in entry.findtext(f"{ATOM_NS}rights")
     assert [a.findtext(f"{ATOM_NS}uri") for a in entry.findall(f"{ATOM_NS}author")] == [
-        "https://orcid.org/0000-0002-1825-0097", f"http://blog.test/authors/{hartley.slug}"]
+        "https://orcid.org/0000-0002-1825-0097", f"http://blog.test/people/{hartley.slug}"]
     assert {"rel": "related", "href": "https://doi.org/10.59350/xyz-1"} in [
         dict(link.attrib) for link in entry.findall(f"{ATOM_NS}link")]
     rss = feedparser.parse(client.get("/feeds/posts.rss").data)
