@@ -37,7 +37,8 @@ from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKi
                                     new_token_key)
 from blog.newsletter.retention import is_suppressed
 from blog.newsletter.plaintext import html_to_text
-from blog.posts.models import VISIBLE_STATUSES, Post
+from blog.posts.models import Post
+from blog.posts.services import listed_filter
 from blog.site.services import get_settings
 
 # Gmail clips messages over 102 KB; stay clear of it with the headers added.
@@ -633,8 +634,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         previous = last_digest()
         since = previous.covers_until if previous else now - timedelta(days=7)
     posts = list(db.session.execute(
-        select(Post).where(Post.status.in_(VISIBLE_STATUSES), Post.published_at > since,
-                           Post.published_at <= now).order_by(Post.published_at)
+        select(Post).where(listed_filter(now), Post.published_at > since).order_by(Post.published_at)
     ).scalars())
     new_events, changed, upcoming = _digest_events(since, now)
     offered = {(type(item).__name__, item.id): frozenset(tag.name.lower() for tag in item.tags)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from blog.core.time import isoformat_z
 from blog.media.services import shared_image
 from blog.posts.models import Post
+from blog.posts.services import post_url
 from blog.site.services import get_settings
 from blog.core.urls import absolute_url
 
@@ -15,8 +16,8 @@ def post_json_ld(post: Post) -> dict:
         "@type": "BlogPosting",
         "headline": post.title,
         "description": post.excerpt,
-        "url": absolute_url("posts.post", slug=post.slug),
-        "mainEntityOfPage": absolute_url("posts.post", slug=post.slug),
+        "url": post_url(post, external=True),
+        "mainEntityOfPage": post_url(post, external=True),
         "dateModified": isoformat_z(post.updated_at),
         "author": [
             {"@type": "Person", "name": a.display_name,

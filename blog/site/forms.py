@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class SettingsForm(FlaskForm):
@@ -12,5 +12,17 @@ class SettingsForm(FlaskForm):
                            description="An IANA name such as Europe/London")
     language = StringField("Language", default="en", validators=[Length(max=16)])
     footer_text = TextAreaField("Footer text")
-    about_markdown = TextAreaField("About page (Markdown)")
     logo = FileField("Logo (PNG, JPEG or WebP)")
+
+
+class MenuItemForm(FlaskForm):
+    KINDS = [("page", "A page"), ("tag", "A tag's posts"), ("posts", "The list of posts"),
+             ("events", "The events list"), ("link", "An external link")]
+
+    kind = SelectField("Links to", choices=KINDS, default="page", validators=[DataRequired()])
+    page_id = SelectField("Page", coerce=int, validators=[Optional()])
+    tag_id = SelectField("Tag", coerce=int, validators=[Optional()])
+    url = StringField("External address", validators=[Optional(), Length(max=500)],
+                      description="A full address, such as https://example.org/")
+    label = StringField("Label", validators=[Length(max=80)],
+                        description="Left empty: the page's title or the tag's name.")
