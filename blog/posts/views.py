@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from blog.core.cache import cached_page
 from blog.core import usage
 from blog.core.time import utcnow
-from blog.errors import ValidationFailed
+from blog.errors import NotFound, ValidationFailed
 from blog.posts import services
 from blog.posts.models import PostKind
 from blog.site.services import content_stamp
@@ -60,7 +60,10 @@ def page(slug: str):
 
     :raise 404: unless a visible page has this slug; an old slug answers 301.
     """
-    found, moved_to = services.visible_post_by_slug(slug, kind=PostKind.PAGE)
+    try:
+        found, moved_to = services.visible_post_by_slug(slug, kind=PostKind.PAGE)
+    except NotFound:
+        abort(404)  # exactly the answer of an address no route has (HTML, or JSON to scripts)
     if moved_to:
         return redirect(url_for("posts.page", slug=moved_to), 301)
     return render_template(services.reading_template(found), post=found, preview=False)

@@ -87,9 +87,8 @@ def menu_items() -> list[MenuItem]:
 
 
 def menu_links() -> list[MenuLink]:
-    """The header's menu, read once per request; a page readers cannot see (a draft) is left out."""
-    if "menu_links" in g:
-        return g.menu_links
+    """The header's menu (three small reads, when a page is rendered; a stored page costs none); a page
+    readers cannot see (a draft) is left out."""
     items = menu_items()
     page_ids = [item.post_id for item in items if item.kind == MenuKind.PAGE.value]
     now = utcnow()
@@ -113,7 +112,6 @@ def menu_links() -> list[MenuLink]:
             links.append(MenuLink(item.label, url_for("posts.tag", slug=tag.slug), "posts.tag", tag.slug))
         elif item.kind == MenuKind.LINK.value:
             links.append(MenuLink(item.label, item.url, ""))
-    g.menu_links = links
     return links
 
 
