@@ -19,7 +19,7 @@ class MenuItemForm(FlaskForm):
     KINDS = [("page", "A page"), ("tag", "A tag's posts"), ("posts", "The list of posts"),
              ("events", "The events list"), ("link", "An external link")]
 
-    kind = SelectField("Links to", choices=KINDS, default="page", validators=[DataRequired()])
+    kind = SelectField("Links to", choices=KINDS, default="page")  # checked by add_menu_item
     page_id = SelectField("Page", coerce=int, validators=[Optional()])
     tag_id = SelectField("Tag", coerce=int, validators=[Optional()])
     url = StringField("External address", validators=[Optional(), Length(max=500)],

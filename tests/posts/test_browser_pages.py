@@ -2,6 +2,8 @@
 import pytest
 
 from blog.accounts.models import Role
+from blog.extensions import db
+from blog.site import services as site
 from tests.browsing import sign_in
 from tests.factories import make_page, make_user
 
@@ -12,7 +14,8 @@ def test_a_page_written_in_the_editor_is_at_its_address_and_in_the_menu(live_ser
                                                                           html_errors, axe_violations):
     with live_server.app.app_context():
         admin = make_user(Role.ADMIN, email="admin@example.org", name="Site Admin")
-        make_page(admin, title="About", body="Who *we* are.")
+        site.ensure_default_menu(make_page(admin, title="About", body="Who *we* are."))
+        db.session.commit()
 
     sign_in(page, live_server.url, "admin@example.org")
     page.goto(live_server.url + "/editor/pages/")
@@ -43,6 +46,7 @@ def test_a_page_written_in_the_editor_is_at_its_address_and_in_the_menu(live_ser
     assert visitor.locator("article em", has_text="doctoral").count() == 1
     assert visitor.locator("main time").count() == 0
     assert visitor.locator('nav[aria-label="Main"] a[aria-current="page"]').inner_text() == "Join us"
+    assert visitor.locator('nav[aria-label="Main"] a').all_inner_texts()[:4] == ["Posts", "Events", "Join us", "About"]
     page_violations = axe_violations(visitor)
     errors = html_errors({"page": visitor.content(), "menu settings": menu_html})
     reader.close()
