@@ -16,7 +16,7 @@ from lxml import etree
 
 from blog.accounts.models import User
 from blog.core.time import UTC, utcnow
-from blog.core.urls import absolute_url, absolutise_urls, site_url
+from blog.core.urls import absolutise_urls, site_url
 from blog.extensions import db
 from blog.media.models import Photo
 from blog.media.services import file_url

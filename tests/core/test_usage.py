@@ -10,7 +10,6 @@ from blog.errors import NotAllowed, ValidationFailed
 from blog.events import services as events
 from blog.extensions import db
 from blog.media import services as media
-from blog.site import services as site
 from tests.factories import make_post, make_user, make_page
 from tests.media.images import photo as photo_bytes
 

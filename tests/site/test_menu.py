@@ -13,7 +13,6 @@ from blog.extensions import db
 from blog.posts import services as posts
 from blog.posts.models import Post
 from blog.site import services as site
-from blog.site.models import MenuItem
 from tests.conftest import config_for_tests
 from tests.factories import login, make_page, make_post, make_user
 from tests.test_schema import _fresh_database
