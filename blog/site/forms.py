@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -19,7 +20,7 @@ class MenuItemForm(FlaskForm):
     KINDS = [("page", "A page"), ("tag", "A tag's posts"), ("posts", "The list of posts"),
              ("events", "The events list"), ("link", "An external link")]
 
-    kind = SelectField("Links to", choices=KINDS, default="page")  # checked by add_menu_item
+    kind = SelectField("Links to", choices=[SelectChoice(value, label) for value, label in KINDS], default="page")  # checked by add_menu_item
     page_id = SelectField("Page", coerce=int, validators=[Optional()])
     tag_id = SelectField("Tag", coerce=int, validators=[Optional()])
     url = StringField("External address", validators=[Optional(), Length(max=500)],

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, send_from_directory, url_for)
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
@@ -67,8 +68,9 @@ def menu():
 
 def _menu_form() -> MenuItemForm:
     form = MenuItemForm()
-    form.page_id.choices = [(0, "Choose a page")] + [(p.id, p.title) for p in services.all_pages()]
-    form.tag_id.choices = [(0, "Choose a tag")] + [(t.id, t.name) for t in all_tags()]
+    form.page_id.choices = [SelectChoice(0, "Choose a page")] + [SelectChoice(p.id, p.title)
+                                                                  for p in services.all_pages()]
+    form.tag_id.choices = [SelectChoice(0, "Choose a tag")] + [SelectChoice(t.id, t.name) for t in all_tags()]
     return form
 
 
