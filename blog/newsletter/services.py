@@ -38,7 +38,7 @@ from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKi
 from blog.newsletter.retention import is_suppressed
 from blog.newsletter.plaintext import html_to_text
 from blog.posts.models import Post
-from blog.posts.services import listed_filter
+from blog.posts.services import is_page, listed_filter
 from blog.site.services import get_settings
 
 # Gmail clips messages over 102 KB; stay clear of it with the headers added.
@@ -695,6 +695,8 @@ def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
     now = now or utcnow()
     if not post.is_visible(now):
         raise ValidationFailed("Only a published post can be emailed.")
+    if is_page(post):
+        raise ValidationFailed("A page (such as About) is not news: only posts are emailed.")
     html, text = _render("announcement", post=post, full_posts=True, post_heading=1)
     if len(html.encode()) > MAX_HTML_BYTES:
         html, text = _render("announcement", post=post, full_posts=False, post_heading=1)

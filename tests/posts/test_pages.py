@@ -121,3 +121,9 @@ def test_below_editor_nobody_writes_or_edits_pages(client, appctx, role):
     assert _new_page(client).status_code == 403
     assert client.post("/editor/posts/new/autosave?kind=page", json={"title": "x", "body": "y"}).status_code == 403
     assert db.session.query(Post).filter(Post.kind == "page").count() == 1
+
+
+def test_a_page_cannot_be_emailed_as_an_announcement(appctx):
+    page = make_page(make_user(Role.EDITOR))
+    with pytest.raises(ValidationFailed, match="not news"):
+        newsletter.compose_post(page)
