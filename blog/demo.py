@@ -21,7 +21,6 @@ from flask import current_app
 
 from blog.accounts import services as accounts
 from blog.accounts.models import Role, User
-from blog.core.markdown import render_markdown
 from blog.core.time import UTC
 from blog.core.urls import absolute_url
 from blog.embeds import services as embeds
@@ -40,6 +39,7 @@ from blog.newsletter.demo import seed as seed_newsletter
 from blog.newsletter.models import Subscriber
 from blog.posts import services as posts
 from blog.posts.models import Post, Tag, post_tags
+from blog.site import services as site
 from blog.site.models import SiteSettings
 from blog.site.services import demo_ids, ensure_settings, forget_demo_marks, has_demo_content, mark_as_demo
 
@@ -111,9 +111,18 @@ DEMO_SETTINGS = {
     "description": ("A research collaboration on keeping children safe online: "
                     "workshop reports, findings and upcoming events."),
     "footer_text": "netGUARD is a fictional research group created for this demo.",
-    "about_markdown": ("*netGUARD* is a (fictional) research collaboration between the "
-                       "University of Northbridge and Eastfield University."),
 }
+DEMO_ABOUT = ("*netGUARD* is a (fictional) research collaboration between the "
+              "University of Northbridge and Eastfield University.")
+# The About page of a new site, until the group writes its own.
+NEW_SITE_ABOUT = "Who we are and what we study: an editor writes this page under Editor → Pages."
+
+
+def ensure_site_pages(admin: User, about_markdown: str) -> Post:
+    """The About page and the default menu (Posts, Events, About), where they are missing."""
+    about = site.ensure_about_page(by=admin, markdown=about_markdown)
+    site.ensure_default_menu(about)
+    return about
 
 
 def create_demo_content() -> dict:
@@ -122,8 +131,8 @@ def create_demo_content() -> dict:
     if settings.site_name == "Research Group Blog":
         for name, value in DEMO_SETTINGS.items():
             setattr(settings, name, value)
-        settings.about_html = render_markdown(settings.about_markdown)
     admin, password = ensure_admin()
+    ensure_site_pages(admin, DEMO_ABOUT)
     okafor = ensure_author("a.okafor@example.org", "Dr Amara Okafor", "University of Northbridge",
                            "Senior lecturer in forensic psychology; co-lead of netGUARD.")
     hartley = ensure_author("l.hartley@example.org", "Prof Lewis Hartley",
@@ -208,19 +217,22 @@ def remove_demo_content(*, by: User) -> tuple[dict[str, int], list[str]]:
     for tag in db.session.execute(db.select(Tag).where(Tag.id.in_(unused))).scalars() if unused else ():
         posts.delete_tag(tag, by=by)
         removed["tags"] += 1
-    _reset_demo_settings(ensure_settings())
+    _reset_demo_settings(ensure_settings(), by=by)
     forget_demo_marks()
     db.session.flush()
     return removed, files
 
 
-def _reset_demo_settings(settings: SiteSettings) -> None:
-    """Settings the group has not changed from the demo's go back to the defaults of a new site."""
+def _reset_demo_settings(settings: SiteSettings, *, by: User) -> None:
+    """Settings the group has not changed from the demo's go back to the defaults of a new site, and
+    so does the About page's text (the page and its place in the menu stay)."""
     for name, value in DEMO_SETTINGS.items():
         if getattr(settings, name) == value:
             setattr(settings, name, SiteSettings.__table__.c[name].default.arg)
-    if settings.about_markdown == "":
-        settings.about_html = ""
+    about = db.session.execute(db.select(Post).where(Post.slug == site.ABOUT_SLUG)).scalar_one_or_none()
+    if about is not None and about.body_markdown == DEMO_ABOUT:
+        posts.save_post(about, posts.PostInput(title=about.title, body_markdown=NEW_SITE_ABOUT),
+                        by=by, base_version=about.version)
 
 
 def _first_admin() -> User:
@@ -265,6 +277,7 @@ def init_command(email: str):
     if not is_new_site() and accounts.user_by_email(email) is None:
         raise click.ClickException("This site already has people; `flask init` is for a new site.")
     admin, password = ensure_admin(email)
+    ensure_site_pages(admin, NEW_SITE_ABOUT)
     db.session.commit()
     click.echo("Site ready, with no content yet.")
     _print_sign_in(admin.email, password)

@@ -38,3 +38,13 @@ def make_post(author: User, *, title: str = "A workshop report", body: str = "So
 
 def login(client, user: User, password: str = PASSWORD):
     return client.post("/login", data={"email": user.email, "password": password})
+
+
+def make_page(editor: User, *, title: str = "About", slug: str | None = "about", body: str = "We are *a group*.",
+              published: bool = True) -> Post:
+    """A standalone page (``PostKind.PAGE``) at ``/<slug>``; ``editor`` needs the editor role."""
+    page = posts.create_post(posts.PostInput(title=title, body_markdown=body, slug=slug, kind="page"), by=editor)
+    if published:
+        posts.publish_post(page, by=editor, at=utcnow() - timedelta(minutes=1))
+    db.session.commit()
+    return page

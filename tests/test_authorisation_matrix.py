@@ -26,6 +26,7 @@ from blog.media import services as media
 from blog.media.models import Photo
 from blog.posts import services as posts
 from blog.posts.models import Post, Tag
+from blog.site.models import MenuItem
 from blog.site.services import get_settings, mark_as_demo
 from tests.factories import login, make_post, make_user
 from tests.media.images import photo as photo_bytes
@@ -230,6 +231,23 @@ def _wordpress_import_case():
                 lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
 
 
+def _menu_add_case():
+    """Only an admin changes the menu (it is in every page's header)."""
+    return Case(lambda world, _: ("/admin/settings/menu/add",
+                                  {"kind": "link", "label": "Elsewhere", "url": "https://example.org/"},
+                                  _count(MenuItem)),
+                lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
+
+
+def _menu_change_case():
+    def setup(world, _):
+        item = MenuItem(kind="posts", label="Posts", position=0, url="")
+        db.session.add(item)
+        db.session.flush()
+        return f"/admin/settings/menu/{item.id}", {"action": "remove"}, _row(MenuItem, item.id, "label")
+    return Case(setup, lambda role, _: role == Role.ADMIN, ownerships=(OTHERS,))
+
+
 def _upload_data(world):
     return {"file": (io.BytesIO(photo_bytes(200, 100)), "new.jpg")}
 
@@ -272,6 +290,8 @@ TABLE: dict[str, Case] = {
     "site.remove_demo": _demo_removal_case(),
     "site.export": _export_case(),
     "transfer.wordpress": _wordpress_import_case(),
+    "site.menu_add": _menu_add_case(),
+    "site.menu_change": _menu_change_case(),
 }
 
 # --- people and publications (blog.people) ---------------------------------------------------

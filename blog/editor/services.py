@@ -11,7 +11,7 @@ from blog.editor.models import WorkingCopy
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.posts.models import Post, PostRevision
-from blog.posts.services import MAX_TITLE_LENGTH, post_latest_revision, require_edit
+from blog.posts.services import MAX_TITLE_LENGTH, is_page, post_endpoint, post_latest_revision, require_edit
 
 # While someone keeps typing, autosave keeps a revision at most this often.
 AUTOSAVE_REVISION_EVERY = timedelta(minutes=5)
@@ -106,7 +106,7 @@ def link_targets(query: str, *, limit: int = 8) -> list[LinkTarget]:
     events = db.session.execute(
         db.select(Event).where(Event.title.ilike(pattern)).order_by(Event.id.desc()).limit(limit)).scalars()
     tags = db.session.execute(db.select(Tag).where(Tag.name.ilike(pattern)).order_by(Tag.name).limit(limit)).scalars()
-    found = ([LinkTarget("post", p.title, "posts.post", p.slug) for p in posts]
+    found = ([LinkTarget("page" if is_page(p) else "post", p.title, post_endpoint(p), p.slug) for p in posts]
              + [LinkTarget("event", e.title, "events.event", e.slug) for e in events]
              + [LinkTarget("tag", t.name, "posts.tag", t.slug) for t in tags])
     lowered = query.lower()

@@ -21,7 +21,7 @@ from blog.errors import DomainError, EditConflict, NotAllowed, ValidationFailed
 from blog.extensions import db
 from blog.media import services as media
 from blog.posts import services
-from blog.posts.models import Post, PostStatus, Tag
+from blog.posts.models import Post, PostKind, PostStatus, Tag
 from blog.scholarly import services as scholarly
 from blog.site.services import get_settings
 
@@ -40,7 +40,19 @@ def require_sign_in():
 def index():
     status = request.args.get("status") or None
     posts = services.editable_posts(current_user, status=status, search=request.args.get("q", ""))
-    return render_template("editor/index.html", posts=posts, status=status, statuses=list(PostStatus))
+    return render_template("editor/index.html", posts=posts, status=status, statuses=list(PostStatus),
+                           kind=PostKind.POST)
+
+
+@bp.get("/pages/")
+def pages():
+    """Standalone pages (About, Join us): the same list as posts', for editors."""
+    require_role(current_user, Role.EDITOR, "write pages")
+    status = request.args.get("status") or None
+    found = services.editable_posts(current_user, status=status, search=request.args.get("q", ""),
+                                    kind=PostKind.PAGE)
+    return render_template("editor/index.html", posts=found, status=status, statuses=list(PostStatus),
+                           kind=PostKind.PAGE)
 
 
 def _post_form(post: Post | None = None) -> PostForm:
@@ -78,12 +90,18 @@ def _input_from(form: PostForm) -> services.PostInput:
         body_markdown=form.body.data or "",
         slug=(form.slug.data or "").strip() or None,
         custom_excerpt=form.custom_excerpt.data or "",
+        kind=_new_kind().value,
         tag_names=[t for t in (form.tags.data or "").split(",")],
         author_ids=form.authors.data or [current_user.id],
         language=form.language.data or "",
         licence=form.licence.data or "",
         doi=form.doi.data or "",
     )
+
+
+def _new_kind() -> PostKind:
+    """What "new" makes: a page from the pages list's "New page", else a post."""
+    return PostKind.PAGE if request.args.get("kind") == PostKind.PAGE.value else PostKind.POST
 
 
 def parse_publish_time(text: str | None) -> datetime | None:
@@ -169,7 +187,11 @@ def _save(form: PostForm, post: Post | None):
 
 @bp.route("/posts/new", methods=["GET", "POST"])
 def new():
-    require_role(current_user, Role.CONTRIBUTOR, "write posts")
+    """A new post, or with ``?kind=page`` a new page."""
+    if _new_kind() == PostKind.PAGE:
+        require_role(current_user, Role.EDITOR, "write pages")
+    else:
+        require_role(current_user, Role.CONTRIBUTOR, "write posts")
     form = _post_form()
     if form.validate_on_submit():
         return _save(form, None)
@@ -237,16 +259,16 @@ def autosave(post_id: int):
 
 @bp.post("/posts/new/autosave")
 def autosave_new():
-    """The first autosave of a new post creates its draft, so later ones have a post to belong to."""
-    require_role(current_user, Role.CONTRIBUTOR, "write posts")
+    """The first autosave of a new post (or ``?kind=page``) creates its draft, so later ones have a
+    post to belong to; ``create_post`` checks the role."""
     data = _json()
     title = str(data.get("title") or "").strip()
     body = str(data.get("body") or "")
     if not title and not body.strip():
         return jsonify(error="Nothing to save yet."), 400
     try:
-        post = services.create_post(services.PostInput(title=title or "Untitled draft", body_markdown=body),
-                                    by=current_user)
+        post = services.create_post(services.PostInput(title=title or "Untitled draft", body_markdown=body,
+                                                       kind=_new_kind().value), by=current_user)
     except DomainError as error:
         db.session.rollback()
         return jsonify(error=error.message), error.status_code
@@ -314,15 +336,15 @@ def delete(post_id: int):
     services.delete_post(post, by=current_user)
     editing.discard_all_copies(post)
     db.session.commit()
-    flash("Post deleted.", "success")
-    return redirect(url_for("editor.index"))
+    flash("Page deleted." if services.is_page(post) else "Post deleted.", "success")
+    return redirect(url_for("editor.pages" if services.is_page(post) else "editor.index"))
 
 
 @bp.get("/posts/<int:post_id>/preview")
 def preview(post_id: int):
     post = db.get_or_404(Post, post_id)
     services.require_edit(post, current_user)
-    return render_template("posts/post.html", post=post, preview=True)
+    return render_template(services.reading_template(post), post=post, preview=True)
 
 
 @bp.post("/posts/<int:post_id>/preview-link")

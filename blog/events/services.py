@@ -431,7 +431,7 @@ def visible_writeups(event: Event, now: datetime | None = None) -> list[Post]:
     now = now or utcnow()
     return list(db.session.execute(
         db.select(Post).join(event_writeups, event_writeups.c.post_id == Post.id)
-        .where(event_writeups.c.event_id == event.id, posts.visible_filter(now))
+        .where(event_writeups.c.event_id == event.id, posts.listed_filter(now))
         .order_by(Post.published_at.asc(), Post.id.asc())
     ).scalars())
 

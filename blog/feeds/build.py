@@ -22,6 +22,7 @@ from blog.events import services as events
 from blog.events.models import Event
 from blog.media.services import shared_image
 from blog.posts.models import Post
+from blog.posts.services import post_url
 from blog.scholarly import services as scholarly
 from blog.site.services import get_settings
 from blog.core.urls import absolute_url, absolutise_urls
@@ -85,7 +86,7 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclos
     feed.updated(_s(max((p.updated_at for p in items), default=settings.content_changed_at or utcnow())))
     for post in items:
         entry = feed.add_entry(order="append")
-        url = absolute_url("posts.post", slug=post.slug)
+        url = post_url(post, external=True)
         entry.id(_entry_id(post.uid))
         entry.guid(_entry_id(post.uid), permalink=False)
         entry.title(post.title)
@@ -161,9 +162,9 @@ def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
     for post in items:
         item = {
             "id": _entry_id(post.uid),
-            "url": absolute_url("posts.post", slug=post.slug),
+            "url": post_url(post, external=True),
             "title": post.title,
-            "content_html": absolutise_urls(post.body_html, page_url=absolute_url("posts.post", slug=post.slug)),
+            "content_html": absolutise_urls(post.body_html, page_url=post_url(post, external=True)),
             "summary": post.excerpt,
             "date_published": isoformat_z(post.published_at),
             "date_modified": isoformat_z(max(post.updated_at, post.published_at)),

@@ -38,7 +38,8 @@ from blog.newsletter.models import (Delivery, DeliveryStatus, Mailing, MailingKi
                                     new_token_key)
 from blog.newsletter.retention import is_suppressed
 from blog.newsletter.plaintext import html_to_text
-from blog.posts.models import VISIBLE_STATUSES, Post
+from blog.posts.models import Post
+from blog.posts.services import is_page, listed_filter, post_url
 from blog.site.services import get_settings
 
 # Gmail clips messages over 102 KB; stay clear of it with the headers added.
@@ -610,7 +611,7 @@ def quoted(title: str) -> str:
 def _email_body(post: Post) -> str:
     """A post body for mail: formulas as their TeX (few mail clients show MathML), and in-page
     links (footnotes) pointing at the post's page, since one email may hold several posts."""
-    return math_as_tex(anchors_on(post.body_html, absolute_url("posts.post", slug=post.slug)))
+    return math_as_tex(anchors_on(post.body_html, post_url(post, external=True)))
 
 
 def _render(template: str, **context) -> tuple[str, str]:
@@ -644,8 +645,7 @@ def compose_digest(*, now: datetime | None = None, since: datetime | None = None
         previous = last_digest()
         since = previous.covers_until if previous else now - timedelta(days=7)
     posts = list(db.session.execute(
-        select(Post).where(Post.status.in_(VISIBLE_STATUSES), Post.published_at > since,
-                           Post.published_at <= now).order_by(Post.published_at)
+        select(Post).where(listed_filter(now), Post.published_at > since).order_by(Post.published_at)
     ).scalars())
     new_events, changed, upcoming = _digest_events(since, now)
     from blog.people.services import recent_publications  # people build on posts; imported late
@@ -709,6 +709,8 @@ def compose_post(post: Post, *, now: datetime | None = None) -> Composition:
     now = now or utcnow()
     if not post.is_visible(now):
         raise ValidationFailed("Only a published post can be emailed.")
+    if is_page(post):
+        raise ValidationFailed("A page (such as About) is not news: only posts are emailed.")
     html, text = _render("announcement", post=post, full_posts=True, post_heading=1)
     if len(html.encode()) > MAX_HTML_BYTES:
         html, text = _render("announcement", post=post, full_posts=False, post_heading=1)

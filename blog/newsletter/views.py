@@ -18,6 +18,7 @@ from blog.newsletter.forms import (DraftForm, ImportForm, NoteForm, PreferencesF
                                    SubscribeForm, TestSendForm)
 from blog.newsletter.models import Mailing, MailingDraft, Subscriber, SubscriberStatus
 from blog.posts.models import VISIBLE_STATUSES, Post
+from blog.posts.services import posts_only
 from blog.site.services import get_settings
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
@@ -145,7 +146,7 @@ def _require_editor():
 
 def _recent_posts(limit: int = 20) -> list[Post]:
     return list(db.session.execute(
-        db.select(Post).where(Post.status.in_(VISIBLE_STATUSES)).order_by(Post.published_at.desc()).limit(limit)
+        db.select(Post).where(Post.status.in_(VISIBLE_STATUSES), posts_only()).order_by(Post.published_at.desc()).limit(limit)
     ).scalars())
 
 

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app, url_for
 from sqlalchemy import and_, or_, tuple_
 
 from blog.accounts.models import Role, User
@@ -18,12 +19,13 @@ from blog.core.markdown import directives_in, excerpt_from, render_markdown
 from blog.core.signals import directive_output_changed, post_publishing
 from blog.core.slugs import make_slug, unique_slug
 from blog.core.time import UTC, utcnow
+from blog.core.urls import absolute_url
 from blog.core.usage import Usage, shows
 from blog.errors import EditConflict, NotAllowed, NotFound, ValidationFailed
 from blog.extensions import db
 from blog.scholarly import services as scholarly
 from blog.posts.models import (
-    VISIBLE_STATUSES, Post, PostAuthor, PostRevision, PostStatus, SlugRedirect, Tag, post_tags,
+    VISIBLE_STATUSES, Post, PostAuthor, PostKind, PostRevision, PostStatus, SlugRedirect, Tag, post_tags,
 )
 
 MAX_TITLE_LENGTH = 300
@@ -36,11 +38,14 @@ def is_own(post: Post, user: User) -> bool:
 
 
 def can_edit(post: Post, user: User | None) -> bool:
-    """Editors edit anything; authors their own posts; contributors their own unpublished drafts."""
+    """Editors edit anything; authors their own posts; contributors their own unpublished drafts.
+    Pages (About, Join us) speak for the whole group: editors and admins only."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     if user.can(Role.EDITOR):
         return True
+    if post.kind == PostKind.PAGE.value:
+        return False
     if not is_own(post, user):
         return False
     if user.can(Role.AUTHOR):
@@ -87,6 +92,42 @@ class PostInput:
     language: str | None = None
     licence: str | None = None
     doi: str | None = None
+    kind: str = PostKind.POST.value  # read when the post is created; a post never becomes a page
+
+
+# First path segments the site's routes use, beyond those read from the URL map (``reserved_page_slugs``):
+# areas other features may mount later, so that a page made today does not take their address.
+RESERVED_PAGE_SLUGS = frozenset({
+    "posts", "events", "feeds", "static", "media", "admin", "editor", "newsletter", "api", "search",
+    "people", "publications", "tags", "authors", "archive", "preview", "login", "logout",
+})
+
+
+def reserved_page_slugs() -> frozenset[str]:
+    """Slugs a page may not have: the first segment of every route (a page at ``/<slug>`` must
+    never shadow ``/posts/...``, ``/admin/...``), read from the URL map, plus ``RESERVED_PAGE_SLUGS``."""
+    segments = {rule.rule.split("/")[1] for rule in current_app.url_map.iter_rules()}
+    return RESERVED_PAGE_SLUGS | {s for s in segments if s and not s.startswith("<")}
+
+
+def is_page(post: Post) -> bool:
+    return post.kind == PostKind.PAGE.value
+
+
+def post_endpoint(post: Post) -> str:
+    return "posts.page" if is_page(post) else "posts.post"
+
+
+def reading_template(post: Post) -> str:
+    """Pages have no date, byline or tags: their own template, for readers and previews alike."""
+    return "posts/page.html" if is_page(post) else "posts/post.html"
+
+
+def post_url(post: Post, *, external: bool = False) -> str:
+    """The address of a post (``/posts/<slug>``) or a page (``/<slug>``): every link to one is made here."""
+    if external:
+        return absolute_url(post_endpoint(post), slug=post.slug)
+    return url_for(post_endpoint(post), slug=post.slug)
 
 
 def render_body(post: Post) -> str:
@@ -104,7 +145,7 @@ def _apply_content(post: Post, data: PostInput, *, by: User) -> None:
     post.title = title
     post.body_markdown = data.body_markdown or ""
     if data.slug is not None or not post.slug:
-        _set_slug(post, data.slug or title)
+        _set_slug(post, data.slug or title, chosen=bool(data.slug))
     post.body_html = render_body(post)
     if data.custom_excerpt is not None:
         post.custom_excerpt = data.custom_excerpt.strip()
@@ -147,9 +188,19 @@ def _rerender_on_change(kind: str, *, key: str) -> int:
     return rerender_posts_using(kind, key)
 
 
-def _set_slug(post: Post, wanted: str) -> None:
-    """Change the slug, keeping the old one as a redirect once the post has been public."""
+def _set_slug(post: Post, wanted: str, *, chosen: bool = True) -> None:
+    """Change the slug, keeping the old one as a redirect once the post has been public.
+
+    A page's slug is its address at the site root: a reserved one the author typed is refused, one
+    made from the title gets a number instead (a page titled "Events" becomes ``/events-2``).
+
+    :raise ValidationFailed: for a page slug the author chose that a route of the site uses.
+    """
     wanted_slug = make_slug(wanted)
+    reserved = reserved_page_slugs() if is_page(post) else frozenset()
+    if chosen and wanted_slug in reserved:
+        raise ValidationFailed(f"“{wanted_slug}” is taken by a part of the site (/{wanted_slug}/…): "
+                               "choose another address for this page.", field="slug")
     if wanted_slug == post.slug:
         return
     redirect = db.session.get(SlugRedirect, wanted_slug)
@@ -157,7 +208,7 @@ def _set_slug(post: Post, wanted: str) -> None:
         db.session.delete(redirect)  # taking back an old slug of its own
         db.session.flush()
     new_slug = unique_slug(Post, wanted_slug, exclude_id=post.id,
-                           taken=lambda s: db.session.get(SlugRedirect, s) is not None)
+                           taken=lambda s: s in reserved or db.session.get(SlugRedirect, s) is not None)
     if post.slug and post.published_at is not None:
         db.session.add(SlugRedirect(old_slug=post.slug, post_id=post.id))
     post.slug = new_slug
@@ -202,9 +253,12 @@ def keep_revision(post: Post, *, by: User | None, reason: str = "save") -> PostR
 
 
 def create_post(data: PostInput, *, by: User) -> Post:
-    """A new draft credited to ``by`` (unless other authors are named)."""
-    require_role(by, Role.CONTRIBUTOR, "write posts")
-    post = Post(status=PostStatus.DRAFT.value, created_by_id=by.id, version=1, slug="")
+    """A new draft credited to ``by`` (unless other authors are named); a page needs an editor."""
+    if data.kind == PostKind.PAGE.value:
+        require_role(by, Role.EDITOR, "write pages")
+    else:
+        require_role(by, Role.CONTRIBUTOR, "write posts")
+    post = Post(status=PostStatus.DRAFT.value, created_by_id=by.id, version=1, slug="", kind=PostKind(data.kind).value)
     db.session.add(post)
     if data.author_ids is None:
         data.author_ids = [by.id]
@@ -379,7 +433,18 @@ def post_for_preview(token: str) -> Post:
 # --- public queries --------------------------------------------------------------------------
 
 def visible_filter(now: datetime):
+    """Posts and pages readers can open at their address."""
     return and_(Post.status.in_(VISIBLE_STATUSES), Post.published_at <= now)
+
+
+def posts_only():
+    """Not a page: the condition of every list of posts (home, tags, archive, feeds, digests)."""
+    return Post.kind == PostKind.POST.value
+
+
+def listed_filter(now: datetime):
+    """Visible posts that appear in lists: pages are reached by their address and the menu only."""
+    return and_(visible_filter(now), posts_only())
 
 
 @dataclass
@@ -414,7 +479,7 @@ def page_of_posts(*conditions, per_page: int, before: str | None = None, after: 
     """
     now = now or utcnow()
     key = tuple_(Post.published_at, Post.id)
-    query = db.select(Post).where(visible_filter(now), *conditions)
+    query = db.select(Post).where(listed_filter(now), *conditions)
     older_bound, newer_bound = _parse_cursor(before), _parse_cursor(after)
     if newer_bound:
         query = query.where(key > tuple_(*newer_bound)).order_by(Post.published_at.asc(), Post.id.asc())
@@ -435,21 +500,24 @@ def page_of_posts(*conditions, per_page: int, before: str | None = None, after: 
     return Page(items=rows, older=older, newer=newer)
 
 
-def visible_post_by_slug(slug: str, *, now: datetime | None = None) -> tuple[Post | None, str | None]:
+def visible_post_by_slug(slug: str, *, now: datetime | None = None,
+                         kind: PostKind | None = None) -> tuple[Post | None, str | None]:
     """``(post, None)`` for a visible post; ``(None, new_slug)`` for an old slug that moved.
+    With ``kind``, only a post (or page) of that kind counts.
 
     :raise NotFound: when neither.
     """
     now = now or utcnow()
-    post = db.session.execute(
-        db.select(Post).where(Post.slug == slug, visible_filter(now))
-    ).scalar_one_or_none()
+    query = db.select(Post).where(Post.slug == slug, visible_filter(now))
+    if kind is not None:
+        query = query.where(Post.kind == kind.value)
+    post = db.session.execute(query).scalar_one_or_none()
     if post is not None:
         return post, None
     redirect = db.session.get(SlugRedirect, slug)
     if redirect is not None:
         target = db.session.get(Post, redirect.post_id)
-        if target is not None and target.is_visible(now):
+        if target is not None and target.is_visible(now) and kind in (None, PostKind(target.kind)):
             return None, target.slug
     raise NotFound("There is no post at this address.")
 
@@ -491,7 +559,7 @@ def month_condition(year: int, month: int | None):
 def archive_years(now: datetime | None = None) -> list[int]:
     """Years from the newest post back to the oldest, from two index look-ups."""
     now = now or utcnow()
-    base = db.select(Post.published_at).where(visible_filter(now))
+    base = db.select(Post.published_at).where(listed_filter(now))
     oldest = db.session.execute(base.order_by(Post.published_at.asc()).limit(1)).scalar_one_or_none()
     newest = db.session.execute(base.order_by(Post.published_at.desc()).limit(1)).scalar_one_or_none()
     if oldest is None:
@@ -505,16 +573,17 @@ def archive_months(year: int, now: datetime | None = None) -> list[int]:
     months = []
     for month in range(12, 0, -1):
         exists = db.session.execute(
-            db.select(Post.id).where(visible_filter(now), month_condition(year, month)).limit(1)
+            db.select(Post.id).where(listed_filter(now), month_condition(year, month)).limit(1)
         ).first()
         if exists:
             months.append(month)
     return months
 
 
-def editable_posts(user: User, *, status: str | None = None, search: str = "", limit: int = 200) -> list[Post]:
-    """Posts ``user`` may edit, most recently changed first (the editor's list)."""
-    query = db.select(Post)
+def editable_posts(user: User, *, status: str | None = None, search: str = "", limit: int = 200,
+                   kind: PostKind = PostKind.POST) -> list[Post]:
+    """Posts (or pages) ``user`` may edit, most recently changed first (the editor's lists)."""
+    query = db.select(Post).where(Post.kind == kind.value)
     if not user.can(Role.EDITOR):
         query = query.where(or_(Post.created_by_id == user.id, author_condition(user)))
     if status:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from blog.core.time import isoformat_z
 from blog.media.services import shared_image
 from blog.posts.models import Post
+from blog.posts.services import post_url
 from blog.scholarly import services as scholarly
 from blog.site.services import get_settings
 from blog.core.urls import absolute_url
@@ -29,11 +30,11 @@ def post_json_ld(post: Post) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": ["BlogPosting", "ScholarlyArticle"] if post.doi or cited else "BlogPosting",
-        "@id": scholarly.doi_url(post.doi) if post.doi else absolute_url("posts.post", slug=post.slug),
+        "@id": scholarly.doi_url(post.doi) if post.doi else post_url(post, external=True),
         "headline": post.title,
         "description": post.excerpt,
-        "url": absolute_url("posts.post", slug=post.slug),
-        "mainEntityOfPage": absolute_url("posts.post", slug=post.slug),
+        "url": post_url(post, external=True),
+        "mainEntityOfPage": post_url(post, external=True),
         "dateModified": isoformat_z(post.updated_at),
         "author": [_person(a) for a in post.authors],
         "inLanguage": scholarly.post_language(post, settings),

@@ -8,8 +8,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from blog.core.cache import cached_page
 from blog.core import usage
 from blog.core.time import utcnow
-from blog.errors import ValidationFailed
+from blog.errors import NotFound, ValidationFailed
 from blog.posts import services
+from blog.posts.models import PostKind
 from blog.site.services import content_stamp
 
 bp = Blueprint("posts", __name__)
@@ -46,14 +47,33 @@ def post(slug: str):
     found, moved_to = services.visible_post_by_slug(slug)
     if moved_to:
         return redirect(url_for("posts.post", slug=moved_to), 301)
+    if services.is_page(found):
+        return redirect(services.post_url(found), 301)
     return render_template("posts/post.html", post=found, preview=False)
+
+
+@bp.get("/<slug>")
+@cached_page(content_stamp)
+def page(slug: str):
+    """A standalone page (About, Join us) at the site root; its slug can never be a route's
+    (``services.reserved_page_slugs``), so this rule only answers what no other rule does.
+
+    :raise 404: unless a visible page has this slug; an old slug answers 301.
+    """
+    try:
+        found, moved_to = services.visible_post_by_slug(slug, kind=PostKind.PAGE)
+    except NotFound:
+        abort(404)  # exactly the answer of an address no route has (HTML, or JSON to scripts)
+    if moved_to:
+        return redirect(url_for("posts.page", slug=moved_to), 301)
+    return render_template(services.reading_template(found), post=found, preview=False)
 
 
 @bp.get("/preview/<token>")
 def preview(token: str):
     """A draft shown to anyone with the secret link; never indexed or cached."""
     found = services.post_for_preview(token)
-    response = current_app.make_response(render_template("posts/post.html", post=found, preview=True))
+    response = current_app.make_response(render_template(services.reading_template(found), post=found, preview=True))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

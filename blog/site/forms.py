@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class SettingsForm(FlaskForm):
@@ -14,5 +15,17 @@ class SettingsForm(FlaskForm):
     licence = SelectField("Licence of posts", validate_choice=False,
                           description="Posts use it unless they choose their own.")
     footer_text = TextAreaField("Footer text")
-    about_markdown = TextAreaField("About page (Markdown)")
     logo = FileField("Logo (PNG, JPEG or WebP)")
+
+
+class MenuItemForm(FlaskForm):
+    KINDS = [("page", "A page"), ("tag", "A tag's posts"), ("posts", "The list of posts"),
+             ("events", "The events list"), ("link", "An external link")]
+
+    kind = SelectField("Links to", choices=[SelectChoice(value, label) for value, label in KINDS], default="page")  # checked by add_menu_item
+    page_id = SelectField("Page", coerce=int, validators=[Optional()])
+    tag_id = SelectField("Tag", coerce=int, validators=[Optional()])
+    url = StringField("External address", validators=[Optional(), Length(max=500)],
+                      description="A full address, such as https://example.org/")
+    label = StringField("Label", validators=[Length(max=80)],
+                        description="Left empty: the page's title or the tag's name.")

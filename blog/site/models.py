@@ -1,10 +1,11 @@
 """Site-wide settings an admin edits in the browser (one row)."""
 from __future__ import annotations
 
+import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from blog.core.time import UTCDateTime, utcnow
@@ -25,8 +26,6 @@ class SiteSettings(db.Model):
     site_name: Mapped[str] = mapped_column(String(120), default="Research Group Blog")
     tagline: Mapped[str] = mapped_column(String(255), default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    about_markdown: Mapped[str] = mapped_column(Text, default="")
-    about_html: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     language: Mapped[str] = mapped_column(String(16), default="en")
     logo_path: Mapped[str] = mapped_column(String(255), default="")
@@ -56,3 +55,28 @@ class DemoObject(db.Model):
     object_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
     affects_public_pages = False
+
+
+class MenuKind(str, enum.Enum):
+    """What a menu item links to."""
+
+    POSTS = "posts"  # the list of posts (the home page)
+    EVENTS = "events"  # the events list
+    PAGE = "page"
+    TAG = "tag"
+    LINK = "link"  # an address outside the site
+
+
+class MenuItem(db.Model):
+    """An entry of the site's main menu (in the header), in ``position`` order."""
+
+    __tablename__ = "menu_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(80))
+    # The page or tag it links to: deleting that removes the item (no menu entry pointing nowhere).
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(500), default="")

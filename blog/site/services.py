@@ -1,22 +1,23 @@
 """Site settings and the content stamp that public-page caching is built on."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from flask import g
+from flask import g, url_for
 from sqlalchemy import event, func, insert, update
 from sqlalchemy.orm import Session
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
-from blog.core.markdown import render_markdown
 from blog.core.time import is_valid_zone, utcnow
-from blog.core.usage import Usage, shows
-from blog.errors import ValidationFailed
+from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db
-from blog.posts.models import VISIBLE_STATUSES, Post
+from blog.posts import services as posts
+from blog.posts.models import VISIBLE_STATUSES, Post, PostKind, Tag
 from blog.scholarly import services as scholarly
-from blog.site.models import SETTINGS_ID, DemoObject, SiteSettings, new_content_version
+from blog.site.models import SETTINGS_ID, DemoObject, MenuItem, MenuKind, SiteSettings, new_content_version
 
 
 def get_settings() -> SiteSettings:
@@ -24,7 +25,7 @@ def get_settings() -> SiteSettings:
     if "site_settings" not in g:
         g.site_settings = db.session.get(SiteSettings, SETTINGS_ID) or SiteSettings(
             id=SETTINGS_ID, site_name="Research Group Blog", tagline="", description="",
-            about_markdown="", about_html="", timezone="Europe/London", language="en",
+            timezone="Europe/London", language="en",
             logo_path="", footer_text="", content_changed_at=utcnow(), updated_at=utcnow(),
             content_version=NO_VERSION,
         )
@@ -40,18 +41,8 @@ def ensure_settings() -> SiteSettings:
     return settings
 
 
-def settings_showing(kind: str, obj) -> list[Usage]:
-    """Usages (``blog.core.usage``) of a shared object in the site settings (the about page)."""
-    settings = db.session.get(SiteSettings, SETTINGS_ID)
-    if settings is None or not shows(settings.about_markdown, kind, obj.key):
-        return []
-    return [Usage("settings", settings, "About page (site settings)", True,
-                  lambda user: user.can(Role.ADMIN), "site.settings")]
-
-
 def update_settings(*, by: User, site_name: str, tagline: str, description: str, timezone: str,
-                    footer_text: str, about_markdown: str, language: str = "en",
-                    licence: str | None = None) -> SiteSettings:
+                    footer_text: str, language: str = "en", licence: str | None = None) -> SiteSettings:
     require_role(by, Role.ADMIN, "change site settings")
     if not site_name.strip():
         raise ValidationFailed("The site needs a name.", field="site_name")
@@ -65,8 +56,6 @@ def update_settings(*, by: User, site_name: str, tagline: str, description: str,
     settings.timezone = timezone
     settings.footer_text = footer_text.strip()
     settings.language = language.strip() or "en"
-    settings.about_markdown = about_markdown
-    settings.about_html = render_markdown(about_markdown)
     if licence is not None:
         settings.licence = scholarly.check_licence(licence) or scholarly.DEFAULT_LICENCE
     settings.updated_at = utcnow()
@@ -77,6 +66,151 @@ def set_logo_path(path: str, *, by: User) -> None:
     require_role(by, Role.ADMIN, "change the logo")
     settings = ensure_settings()
     settings.logo_path = path
+
+
+# --- the menu ----------------------------------------------------------------------------------
+
+MAX_LABEL_LENGTH = 80
+ABOUT_SLUG = "about"
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    label: str
+    href: str
+    endpoint: str  # the page's endpoint, with ``slug``: marks the current page (aria-current)
+    slug: str | None = None
+
+    def is_current(self, endpoint: str | None, view_args: dict | None) -> bool:
+        return endpoint == self.endpoint and (self.slug is None or (view_args or {}).get("slug") == self.slug)
+
+
+def menu_items() -> list[MenuItem]:
+    return list(db.session.execute(db.select(MenuItem).order_by(MenuItem.position, MenuItem.id)).scalars())
+
+
+def menu_links() -> list[MenuLink]:
+    """The header's menu (three small reads, when a page is rendered; a stored page costs none); a page
+    readers cannot see (a draft) is left out."""
+    items = menu_items()
+    page_ids = [item.post_id for item in items if item.kind == MenuKind.PAGE.value]
+    now = utcnow()
+    pages = {page.id: page for page in db.session.execute(
+        db.select(Post).where(Post.id.in_(page_ids), posts.visible_filter(now)))
+        .scalars()} if page_ids else {}
+    tag_ids = [item.tag_id for item in items if item.kind == MenuKind.TAG.value]
+    tags = {tag.id: tag for tag in db.session.execute(db.select(Tag).where(Tag.id.in_(tag_ids))).scalars()} \
+        if tag_ids else {}
+    links = []
+    for item in items:
+        if item.kind == MenuKind.POSTS.value:
+            links.append(MenuLink(item.label, url_for("posts.home"), "posts.home"))
+        elif item.kind == MenuKind.EVENTS.value:
+            links.append(MenuLink(item.label, url_for("events.index"), "events.index"))
+        elif item.kind == MenuKind.PAGE.value and item.post_id in pages:
+            page = pages[item.post_id]
+            links.append(MenuLink(item.label, posts.post_url(page), "posts.page", page.slug))
+        elif item.kind == MenuKind.TAG.value and item.tag_id in tags:
+            tag = tags[item.tag_id]
+            links.append(MenuLink(item.label, url_for("posts.tag", slug=tag.slug), "posts.tag", tag.slug))
+        elif item.kind == MenuKind.LINK.value:
+            links.append(MenuLink(item.label, item.url, ""))
+    return links
+
+
+def add_menu_item(*, by: User, kind: str, label: str = "", page_id: int | None = None,
+                  tag_id: int | None = None, url: str = "") -> MenuItem:
+    """A new last item of the menu; the label defaults to the page's title or the tag's name.
+
+    :raise ValidationFailed: for an unknown kind, page or tag, a link that is not http(s), or no label.
+    """
+    require_role(by, Role.ADMIN, "change the menu")
+    try:
+        kind = MenuKind(kind)
+    except ValueError:
+        raise ValidationFailed("Choose what the menu item links to.", field="kind") from None
+    item = MenuItem(kind=kind.value, url="")
+    default_label = {MenuKind.POSTS: "Posts", MenuKind.EVENTS: "Events"}.get(kind, "")
+    if kind == MenuKind.PAGE:
+        page = db.session.get(Post, page_id) if page_id else None
+        if page is None or page.kind != PostKind.PAGE.value:
+            raise ValidationFailed("Choose one of the site's pages.", field="page_id")
+        item.post_id, default_label = page.id, page.title
+    elif kind == MenuKind.TAG:
+        tag = db.session.get(Tag, tag_id) if tag_id else None
+        if tag is None:
+            raise ValidationFailed("Choose one of the site's tags.", field="tag_id")
+        item.tag_id, default_label = tag.id, tag.name
+    elif kind == MenuKind.LINK:
+        url = (url or "").strip()
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise ValidationFailed("An external link needs a full address starting with https://.", field="url")
+        item.url = url[:500]
+    item.label = (label or "").strip()[:MAX_LABEL_LENGTH] or default_label
+    if not item.label:
+        raise ValidationFailed("A link needs a label.", field="label")
+    last = db.session.execute(db.select(func.max(MenuItem.position))).scalar_one_or_none()
+    item.position = (last if last is not None else -1) + 1
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def menu_item(item_id: int) -> MenuItem:
+    item = db.session.get(MenuItem, item_id)
+    if item is None:
+        raise NotFound("There is no such menu item.")
+    return item
+
+
+def move_menu_item(item: MenuItem, *, by: User, offset: int) -> None:
+    """Move ``item`` up (``offset=-1``) or down (``+1``) one place; at either end nothing changes."""
+    require_role(by, Role.ADMIN, "change the menu")
+    items = menu_items()
+    index = items.index(item)
+    target = index + offset
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+    for position, each in enumerate(items):
+        each.position = position
+    db.session.flush()
+
+
+def remove_menu_item(item: MenuItem, *, by: User) -> None:
+    require_role(by, Role.ADMIN, "change the menu")
+    db.session.delete(item)
+    db.session.flush()
+
+
+def ensure_about_page(*, by: User, markdown: str) -> Post:
+    """The page at /about, created (published) with ``markdown`` unless a post or page has that slug."""
+    found = db.session.execute(db.select(Post).where(Post.slug == ABOUT_SLUG)).scalar_one_or_none()
+    if found is not None:
+        return found
+    page = posts.create_post(posts.PostInput(title="About", body_markdown=markdown, slug=ABOUT_SLUG,
+                                             kind=PostKind.PAGE.value), by=by)
+    posts.publish_post(page, by=by)
+    return page
+
+
+def ensure_default_menu(about: Post | None) -> list[MenuItem]:
+    """Posts, Events and About, on a site whose menu is empty (a new site, the demo)."""
+    if menu_items():
+        return menu_items()
+    defaults = [MenuItem(kind=MenuKind.POSTS.value, label="Posts"),
+                MenuItem(kind=MenuKind.EVENTS.value, label="Events")]
+    if about is not None:
+        defaults.append(MenuItem(kind=MenuKind.PAGE.value, label="About", post_id=about.id))
+    for position, item in enumerate(defaults):
+        item.position = position
+        db.session.add(item)
+    db.session.flush()
+    return defaults
+
+
+def all_pages() -> list[Post]:
+    return list(db.session.execute(db.select(Post).where(Post.kind == PostKind.PAGE.value)
+                                   .order_by(Post.title)).scalars())
 
 
 # Features whose public pages change with time alone (an event starting) say when that happens next.

@@ -12,7 +12,7 @@ from sqlalchemy import func
 
 from blog.core.time import utcnow
 from blog.extensions import db
-from blog.posts.models import Post, PostAuthor, Tag
+from blog.posts.models import Post, PostAuthor, PostKind, Tag
 from blog.posts.services import visible_filter
 from blog.accounts.models import User
 
@@ -27,9 +27,8 @@ def register_source(source: Callable[[], Iterable[Entry]]) -> None:
 
 
 def page_entries() -> list[Entry]:
-    """Every URL that is not a post: home, about, archive, tags, authors, and registered sources."""
-    entries: list[Entry] = [(url_for("posts.home"), None), (url_for("site.about"), None),
-                            (url_for("posts.archive"), None)]
+    """Every URL that is not a post or page: home, archive, tags, authors, and registered sources."""
+    entries: list[Entry] = [(url_for("posts.home"), None), (url_for("posts.archive"), None)]
     entries += [(url_for("posts.tag", slug=s), None)
                 for s in db.session.execute(db.select(Tag.slug).order_by(Tag.slug)).scalars()]
     credited = db.select(PostAuthor.user_id).distinct()
@@ -46,11 +45,11 @@ def post_count(now: datetime) -> int:
 
 def post_entries(now: datetime, chunk: int | None = None) -> list[Entry]:
     """Visible posts; with ``chunk``, only those whose id falls in that block of MAX_URLS ids."""
-    query = db.select(Post.slug, Post.updated_at).where(visible_filter(now))
+    query = db.select(Post.slug, Post.updated_at, Post.kind).where(visible_filter(now))
     if chunk is not None:
         query = query.where(Post.id >= chunk * MAX_URLS, Post.id < (chunk + 1) * MAX_URLS)
-    return [(url_for("posts.post", slug=slug), updated)
-            for slug, updated in db.session.execute(query.order_by(Post.id))]
+    return [(url_for("posts.page" if kind == PostKind.PAGE.value else "posts.post", slug=slug), updated)
+            for slug, updated, kind in db.session.execute(query.order_by(Post.id))]
 
 
 def post_chunks() -> int:

@@ -10,12 +10,14 @@ from blog.core.urls import absolute_path, absolute_url
 
 def register_template_helpers(app) -> None:
     from blog.posts.structured_data import post_json_ld
-    from blog.site.services import get_settings
+    from blog.site.services import get_settings, menu_links
 
     from blog.accounts.models import Role
     from blog.core.time import utcnow
 
-    app.jinja_env.globals.update(post_json_ld=post_json_ld, Role=Role, now=utcnow,
+    from blog.posts.services import post_url
+
+    app.jinja_env.globals.update(post_json_ld=post_json_ld, Role=Role, now=utcnow, post_url=post_url, menu_links=menu_links,
                                  month_name=lambda m: calendar.month_name[m])
 
     @app.context_processor

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from functools import partial
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, send_from_directory, url_for)
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
-from blog.core import usage
 from blog.core.cache import cached_page
 from blog.core.time import utcnow
 from blog.core.urls import absolute_url
@@ -20,27 +19,16 @@ from blog.demo import remove_demo_content
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.media.services import delete_files, logo_png
+from blog.posts.services import all_tags
 from blog.site import icons, services, sitemap
 from blog.scholarly.services import LICENCES
-from blog.site.forms import SettingsForm
+from blog.site.forms import MenuItemForm, SettingsForm
 from blog.transfer.archive import export_file_name, write_export
 
 bp = Blueprint("site", __name__)
 
 
-@bp.record_once
-def _register_usages(state) -> None:
-    for kind in ("photo", "snapshot"):
-        usage.register_finder(kind, partial(services.settings_showing, kind))
-
-
 LOGO_MAX_BYTES = 2 * 1024 * 1024
-
-
-@bp.get("/about")
-@cached_page(services.content_stamp)
-def about():
-    return render_template("site/about.html")
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
@@ -55,7 +43,7 @@ def settings():
             services.update_settings(
                 by=current_user, site_name=form.site_name.data, tagline=form.tagline.data or "",
                 description=form.description.data or "", timezone=form.timezone.data.strip(),
-                footer_text=form.footer_text.data or "", about_markdown=form.about_markdown.data or "",
+                footer_text=form.footer_text.data or "",
                 language=form.language.data or "en", licence=form.licence.data or "",
             )
             if form.logo.data:
@@ -69,6 +57,68 @@ def settings():
             return redirect(url_for("site.settings"))
     return render_template("site/settings.html", form=form,
                            demo_present=services.has_demo_content()), 200 if request.method == "GET" else 400
+
+
+@bp.get("/admin/settings/menu")
+@login_required
+def menu():
+    """The menu's items in order, each with up, down and remove buttons (plain forms: no JavaScript
+    needed), and a form to add one."""
+    require_role(current_user, Role.ADMIN, "change the menu")
+    return _render_menu(_menu_form())
+
+
+def _menu_form() -> MenuItemForm:
+    form = MenuItemForm()
+    form.page_id.choices = [SelectChoice(0, "Choose a page")] + [SelectChoice(p.id, p.title)
+                                                                  for p in services.all_pages()]
+    form.tag_id.choices = [SelectChoice(0, "Choose a tag")] + [SelectChoice(t.id, t.name) for t in all_tags()]
+    return form
+
+
+def _render_menu(form: MenuItemForm, status: int = 200):
+    return render_template("site/menu.html", items=services.menu_items(), form=form,
+                           kinds=dict(MenuItemForm.KINDS)), status
+
+
+@bp.post("/admin/settings/menu/add")
+@login_required
+def menu_add():
+    require_role(current_user, Role.ADMIN, "change the menu")
+    form = _menu_form()
+    if form.validate_on_submit():
+        try:
+            services.add_menu_item(by=current_user, kind=form.kind.data, label=form.label.data or "",
+                                   page_id=form.page_id.data or None, tag_id=form.tag_id.data or None,
+                                   url=form.url.data or "")
+        except ValidationFailed as error:
+            db.session.rollback()
+            getattr(form, error.field or "label", form.label).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Menu item added.", "success")
+            return redirect(url_for("site.menu"))
+    return _render_menu(form, 400)
+
+
+@bp.post("/admin/settings/menu/<int:item_id>")
+@login_required
+def menu_change(item_id: int):
+    """One of the item's buttons: ``action`` is up, down or remove."""
+    require_role(current_user, Role.ADMIN, "change the menu")
+    item = services.menu_item(item_id)
+    action = request.form.get("action")
+    if action == "remove":
+        services.remove_menu_item(item, by=current_user)
+        message = f"“{item.label}” is no longer in the menu."
+    elif action in ("up", "down"):
+        services.move_menu_item(item, by=current_user, offset=-1 if action == "up" else 1)
+        message = f"“{item.label}” moved {action}."
+    else:
+        abort(400)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("site.menu"))
 
 
 @bp.route("/admin/settings/remove-demo", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func
 
 from blog.accounts.models import Role, User
@@ -38,11 +38,6 @@ SKIPPED_STATUSES = {"trash": "in WordPress's trash", "auto-draft": "an unsaved a
 _SIZED_NAME = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")
 _UPLOADS = "wp-content/uploads/"
 Track = Callable[[Iterable, str], Iterable]
-
-
-def public_url(post: Post) -> str:
-    """The address a post or page is read at (the one place old addresses are sent to)."""
-    return url_for("posts.post", slug=post.slug)
 
 
 @dataclass
@@ -278,5 +273,5 @@ def redirect_for_old_path(path: str, query: dict) -> str | None:
             continue
         post = db.session.get(Post, old.post_id)
         if post.status in VISIBLE_STATUSES and post.published_at and post.published_at <= utcnow():
-            return public_url(post)
+            return posts.post_url(post)
     return None

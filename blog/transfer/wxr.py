@@ -16,11 +16,12 @@ from lxml import etree
 
 from blog.accounts.models import User
 from blog.core.time import UTC, utcnow
-from blog.core.urls import absolute_url, absolutise_urls, site_url
+from blog.core.urls import absolutise_urls, site_url
 from blog.extensions import db
 from blog.media.models import Photo
 from blog.media.services import file_url
 from blog.posts.models import Post, PostKind, PostStatus, Tag
+from blog.posts.services import post_url
 
 WXR_VERSION = "1.2"
 NS = {
@@ -113,7 +114,7 @@ def build_wxr(*, settings, exported_at: datetime | None = None) -> bytes:
 
     for post in posts:
         item = _add(channel, "item")
-        link = absolute_url("posts.post", slug=post.slug)
+        link = post_url(post, external=True)
         _add(item, "title", post.title)
         _add(item, "link", link)
         if post.published_at:

@@ -26,7 +26,7 @@ from blog.media import services as media
 from blog.posts import services as posts
 from blog.site import services as site
 from tests.embeds.test_services import question
-from tests.factories import make_post, make_user
+from tests.factories import make_page, make_post, make_user
 from tests.media.images import photo
 from tests.test_deploy import _redis_answers
 from tests.conftest import require_tool
@@ -50,8 +50,10 @@ def _site():
                                            summary="Summary one"), by=author)
     events.publish_event(event, by=author)
     events.link_post_to_event(post, event, by=author)
+    about = make_page(author, body="Who we are.")
+    site.ensure_default_menu(about)
     db.session.commit()
-    return {"author": author, "photo": picture, "quoted": quoted, "post": post, "event": event}
+    return {"author": author, "photo": picture, "quoted": quoted, "post": post, "event": event, "about": about}
 
 
 def _pages(things) -> list[str]:
@@ -176,7 +178,17 @@ def _change_snapshot(things, later):
 
 def _change_settings(things, later):
     site.update_settings(by=make_user(Role.ADMIN), site_name="NEEDLE-site", tagline="", description="",
-                         timezone="Europe/London", footer_text="", about_markdown="")
+                         timezone="Europe/London", footer_text="")
+
+
+def _change_page(things, later):
+    about = things["about"]
+    posts.save_post(about, posts.PostInput(title="About", body_markdown="NEEDLE-page"), by=things["author"],
+                    base_version=about.version)
+
+
+def _change_menu(things, later):
+    site.add_menu_item(by=make_user(Role.ADMIN), kind="link", label="NEEDLE-menu", url="https://example.org/")
 
 
 def _change_tag(things, later):
@@ -211,6 +223,8 @@ CHANGES = [
     ("photo caption", _change_caption, ["/posts/the-write-up", "/feeds/posts.atom"], False),
     ("social snapshot", _change_snapshot, ["/posts/the-write-up", "/feeds/posts.rss"], False),
     ("settings", _change_settings, "all", False),
+    ("page", _change_page, ["/about"], False),
+    ("menu", _change_menu, [p for p in PUBLIC_PAGES if not p.startswith("/feeds/")], False),
     ("tag", _change_tag, ["/posts/the-write-up", "/tags/workshops"], False),
     ("person", _change_person, ["/posts/the-write-up", "/people/{author}", "/feeds/posts.atom"], False),
     ("scheduled post coming due", _schedule_post, ["/", "/tags/workshops", "/feeds/posts.atom",
@@ -236,7 +250,8 @@ def test_every_kind_of_change_shows_on_every_page_showing_it_at_the_next_request
     else:
         change(things, later)
         db.session.commit()
-    showing = pages if showing == "all" else [p.format(author=things["author"].slug) for p in showing]
+    showing = pages if showing == "all" else [p.format(author=things["author"].slug, year=things["post"].published_at.year)
+                                                    for p in showing]
     for path in showing:
         after = client.get(path)
         assert after.status_code == 200, path

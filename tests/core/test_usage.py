@@ -10,8 +10,7 @@ from blog.errors import NotAllowed, ValidationFailed
 from blog.events import services as events
 from blog.extensions import db
 from blog.media import services as media
-from blog.site import services as site
-from tests.factories import make_post, make_user
+from tests.factories import make_post, make_user, make_page
 from tests.media.images import photo as photo_bytes
 
 
@@ -37,8 +36,7 @@ def test_every_kind_of_use_is_found_including_through_a_snapshot(appctx):
     event = _published_event(author)
     event.photo = photos["event"]
     _published_event(author, description_markdown=f"[[photo:{photos['description'].key}]]")
-    site.update_settings(by=admin, site_name="Lab", tagline="", description="", timezone="Europe/London",
-                         footer_text="", about_markdown=f"[[photo:{photos['about'].key}]]")
+    make_page(admin, body=f"[[photo:{photos['about'].key}]]")
     snapshot = embeds.create_snapshot(embeds.SnapshotInput(handle="ada", text="Hi",
                                                            avatar_photo_key=photos["avatar"].key), by=author)
     make_post(author, title="Quote use", body=f"[[social:{snapshot.key}]]")
@@ -51,7 +49,7 @@ def test_every_kind_of_use_is_found_including_through_a_snapshot(appctx):
     assert found("feature") == [("post", "Feature use", False)]
     assert found("event") == [("event", "Summer school", True)]
     assert found("description") == [("event", "Summer school", True)]
-    assert found("about") == [("settings", "About page (site settings)", True)]
+    assert found("about") == [("post", "About", True)]
     assert found("avatar") == [("snapshot", f"quote {snapshot.key}", False), ("post", "Quote use", True)]
 
 

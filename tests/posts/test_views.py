@@ -5,7 +5,7 @@ from blog.accounts.models import Role
 from blog.core.time import utcnow
 from blog.extensions import db
 from blog.posts import services
-from tests.factories import login, make_post, make_user
+from tests.factories import login, make_post, make_user, make_page
 
 
 def test_home_lists_published_posts_newest_first_and_paginates(make_app):
@@ -97,6 +97,7 @@ def test_preview_link_shows_a_draft_without_an_account_and_stops_when_revoked(cl
 
 def test_public_pages_answer_conditional_requests_with_304(client, appctx):
     post = make_post(make_user())
+    make_page(make_user(Role.EDITOR))
     for path in ("/", f"/posts/{post.slug}", "/archive/", "/about", "/sitemap.xml"):
         first = client.get(path)
         assert first.status_code == 200, path
@@ -143,6 +144,7 @@ def test_signed_in_pages_are_never_stored_by_a_proxy(client, appctx):
 
 def test_readers_get_no_cookie(client, appctx):
     post = make_post(make_user())
+    make_page(make_user(Role.EDITOR))
     for path in ("/", f"/posts/{post.slug}", "/about", "/archive/"):
         assert "Set-Cookie" not in client.get(path).headers
 

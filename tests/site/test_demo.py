@@ -9,7 +9,7 @@ import pytest
 
 from blog.accounts.models import Role, User
 from blog.core.time import utcnow
-from blog.demo import ADMIN_EMAIL, create_demo_content, remove_demo_content
+from blog.demo import ADMIN_EMAIL, NEW_SITE_ABOUT, create_demo_content, remove_demo_content
 from blog.embeds.models import SocialPost
 from blog.events import services as events
 from blog.events.models import Event
@@ -20,7 +20,7 @@ from blog.newsletter import services as newsletter
 from blog.newsletter.models import Delivery, Subscriber
 from blog.posts.models import Post, Tag
 from blog.site.models import DemoObject
-from blog.site.services import get_settings
+from blog.site.services import get_settings, menu_items
 from tests.factories import login, make_post, make_user
 
 
@@ -66,7 +66,10 @@ def _remove_beside_group_content(appctx):
     assert removed["posts"] == 1 and removed["people"] == 2 and removed["subscribers"] == 2
     assert removed["events"] == 3 and removed["photos"] == 3 and removed["quotes"] == 4
     assert _names(User, User.email) == sorted([ADMIN_EMAIL, "r.member@university.ac.uk"])
-    assert _names(Post, Post.title) == ["Our first real post"]
+    # The About page stays (it is the site's, and in its menu), with a new site's text again.
+    assert _names(Post, Post.title) == ["About", "Our first real post"]
+    about = db.session.execute(db.select(Post).where(Post.slug == "about")).scalar_one()
+    assert about.kind == "page" and about.body_markdown == NEW_SITE_ABOUT
     assert _names(Event, Event.title) == ["Our seminar"]
     assert _names(Subscriber, Subscriber.email) == ["friend@university.ac.uk"]
     assert db.session.query(Photo).count() == 0 and db.session.query(SocialPost).count() == 0
@@ -94,17 +97,25 @@ def test_a_demo_photo_the_group_uses_is_kept_and_settings_they_changed_stay(appc
     assert get_settings().tagline == ""
 
 
+def client_about_ok(app) -> bool:
+    return app.test_client().get("/about").status_code == 200
+
+
+def _post_count() -> int:
+    return db.session.query(Post).filter(Post.kind == "post").count()
+
+
 def test_cli_removes_the_demo_and_make_run_does_not_bring_it_back(runner, appctx):
     assert "password:" in runner.invoke(args=["demo", "--only-new-site"]).output
-    assert db.session.query(Post).count() == 1
+    assert _post_count() == 1
     result = runner.invoke(args=["demo", "--remove"])
     assert result.exit_code == 0, result.output
     assert "Demo content removed: 1 posts, 3 events" in result.output
     db.session.expire_all()
-    assert db.session.query(Post).count() == 0 and db.session.query(User).count() == 1
+    assert _post_count() == 0 and db.session.query(User).count() == 1
     again = runner.invoke(args=["demo", "--only-new-site"])
     assert again.exit_code == 0 and "no demo added" in again.output
-    assert db.session.query(Post).count() == 0
+    assert _post_count() == 0
 
 
 def test_init_creates_only_the_admin_and_prints_the_login(runner, appctx):
@@ -114,13 +125,18 @@ def test_init_creates_only_the_admin_and_prints_the_login(runner, appctx):
     assert "lead@university.ac.uk" in result.output
     admin = db.session.execute(db.select(User)).scalar_one()
     assert admin.email == "lead@university.ac.uk" and admin.role == Role.ADMIN.value
-    assert db.session.query(Post).count() == db.session.query(Event).count() == 0
+    assert _post_count() == db.session.query(Event).count() == 0
     assert db.session.query(Subscriber).count() == 0
+    # A new site has its About page and the default menu.
+    assert [(item.kind, item.label) for item in menu_items()] == [
+        ("posts", "Posts"), ("events", "Events"), ("page", "About")]
+    assert db.session.get(Post, menu_items()[2].post_id).slug == "about"
+    assert client_about_ok(appctx)
     client = appctx.test_client()
     assert client.post("/login", data={"email": "lead@university.ac.uk", "password": password}).status_code == 302
     # make run after init: no demo appears.
     assert "no demo added" in runner.invoke(args=["demo", "--only-new-site"]).output
-    assert db.session.query(Post).count() == 0
+    assert _post_count() == 0
 
 
 def test_settings_button_confirms_then_removes_the_demo(client, appctx):
@@ -132,11 +148,11 @@ def test_settings_button_confirms_then_removes_the_demo(client, appctx):
     assert 'href="/admin/settings/remove-demo"' in settings_page
     confirmation = client.get("/admin/settings/remove-demo")
     assert confirmation.status_code == 200 and "Remove the demo content</button>" in confirmation.get_data(as_text=True)
-    assert db.session.query(Post).count() == 1  # looking at the confirmation removes nothing
+    assert _post_count() == 1  # looking at the confirmation removes nothing
     response = client.post("/admin/settings/remove-demo")
     assert response.status_code == 302 and response.location.endswith("/admin/settings")
     db.session.expire_all()
-    assert db.session.query(Post).count() == 0 and db.session.query(Subscriber).count() == 0
+    assert _post_count() == 0 and db.session.query(Subscriber).count() == 0
     assert "/admin/settings/remove-demo" not in client.get("/admin/settings").get_data(as_text=True)
 
 
@@ -146,4 +162,4 @@ def test_only_admins_remove_the_demo(client, appctx, role):
     db.session.commit()
     login(client, make_user(role))
     assert client.post("/admin/settings/remove-demo").status_code == 403
-    assert db.session.query(Post).count() == 1
+    assert _post_count() == 1
