@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import MethodNotAllowed
 
 from blog.core.cache import cached_page
 from blog.core import usage
@@ -63,6 +64,9 @@ def page(slug: str):
     try:
         found, moved_to = services.visible_post_by_slug(slug, kind=PostKind.PAGE)
     except NotFound:
+        owned = set(request.url_rule.map.bind_to_environ(request.environ).allowed_methods()) - {"GET", "HEAD", "OPTIONS"}
+        if owned:  # another route has this address for other methods (POST /logout): as if no page rule
+            raise MethodNotAllowed(valid_methods=sorted(owned))
         abort(404)  # exactly the answer of an address no route has (HTML, or JSON to scripts)
     if moved_to:
         return redirect(url_for("posts.page", slug=moved_to), 301)

@@ -57,7 +57,7 @@ def test_pages_stay_out_of_lists_feeds_archive_tags_and_the_digest(client, appct
     page.tags = posts.tags_from_names(["Workshops"], by=editor)
     db.session.commit()
     year = post.published_at.year
-    for path in ("/", "/tags/workshops", f"/authors/{editor.slug}", f"/archive/{year}/", "/feeds/posts.atom",
+    for path in ("/", "/tags/workshops", f"/people/{editor.slug}", f"/archive/{year}/", "/feeds/posts.atom",
                  "/feeds/posts.rss", "/feeds/posts.json"):
         body = client.get(path).get_data(as_text=True)
         assert "A dated write-up" in body, path
