@@ -123,6 +123,8 @@ def test_a_conversation_built_in_the_dialog_shows_the_question_once(live_server,
     assert dialog.get_by_label("Handle").input_value() == "@netguard.example.org"
     dialog.get_by_role("button", name="Cancel").click()
     dialog.wait_for(state="hidden")
+    # The editor writes its Markdown back to the form after the paste's transaction.
+    page.wait_for_function("() => document.querySelector('#body').value.includes('bsky.app')")
     assert markdown(page) == "Intro.https://bsky.app/profile/netguard.example.org/post/3lk2abcdxyz2a"
     page.keyboard.press("Control+A")
     page.keyboard.type("Intro.")
