@@ -146,7 +146,8 @@ def _require_editor():
 
 def _recent_posts(limit: int = 20) -> list[Post]:
     return list(db.session.execute(
-        db.select(Post).where(Post.status.in_(VISIBLE_STATUSES), posts_only()).order_by(Post.published_at.desc()).limit(limit)
+        db.select(Post).where(Post.status.in_(VISIBLE_STATUSES), posts_only())
+        .order_by(Post.published_at.desc()).limit(limit)
     ).scalars())
 
 

@@ -64,8 +64,11 @@ def page(slug: str):
     try:
         found, moved_to = services.visible_post_by_slug(slug, kind=PostKind.PAGE)
     except NotFound:
-        owned = set(request.url_rule.map.bind_to_environ(request.environ).allowed_methods()) - {"GET", "HEAD", "OPTIONS"}
-        if owned:  # another route has this address for other methods (POST /logout): as if no page rule
+        # Another route may have this address for other methods (POST /logout): answer as if
+        # there were no page rule, which would otherwise shadow werkzeug's 405.
+        owned = set(current_app.url_map.bind_to_environ(request.environ).allowed_methods())
+        owned -= {"GET", "HEAD", "OPTIONS"}
+        if owned:
             raise MethodNotAllowed(valid_methods=sorted(owned))
         abort(404)  # exactly the answer of an address no route has (HTML, or JSON to scripts)
     if moved_to:
