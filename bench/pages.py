@@ -2,7 +2,8 @@
 
 Builds two throw-away SQLite sites, each with the demo content (`flask demo`: the
 write-up with photos, quoted posts and a linked event) plus many bulk posts and
-events: a small one (100 posts) and a large one (100,000 posts and 10,000
+events: a small one (100 posts, and 200 events so that its event feeds are as long
+as the large site's) and a large one (100,000 posts and 10,000
 events; ``--quick`` makes it 5,000 and 500). Each is served as in production:
 gunicorn with 2 sync workers, and the shipped nginx configuration in front.
 Then wrk (2 threads, 10 connections) measures, for every page and feed:
@@ -15,7 +16,10 @@ Then wrk (2 threads, 10 connections) measures, for every page and feed:
 
 and, in process, the SQL queries a request costs on a cache miss and on a hit
 (goal: at most 1 on a hit). The machine is shared and noisy: compare ratios
-from the same run, not absolute figures.
+from the same run, not absolute figures. Beside requests a second it prints the
+CPU time the serving processes spent per request (read from /proc), which
+another process's load hardly moves: the steadier figure for large against
+small and for nginx's cache against its static files.
 
     .venv/bin/python bench/pages.py              # 100 vs 100,000 posts, 5 s per figure
     .venv/bin/python bench/pages.py --quick      # 100 vs 5,000 posts, 2 s per figure
@@ -40,6 +44,7 @@ from sites import PROJECT_ROOT, add_events, add_published_posts, make_app  # ben
 from blog.demo import WRITEUP_SLUG, create_demo_content
 from blog.events.demo import WORKSHOP_SLUG
 from blog.extensions import db
+from blog.feeds.views import CALENDAR_ITEMS
 from deploy import nginx
 
 BIN = Path(sys.executable).parent
@@ -156,15 +161,39 @@ def gunicorn(app: str, port: int, environment: dict) -> subprocess.Popen:
                              "--log-level", "warning", app], env={**os.environ, **environment}, cwd=PROJECT_ROOT)
 
 
-def wrk(port: int, path: str, seconds: int, headers=None) -> float:
-    """Requests a second (2 threads, 10 connections); fails if any answer was not 2xx/3xx."""
+def wrk(port: int, path: str, seconds: int, headers=None, cpu_of: list[int] | None = None):
+    """Requests a second (2 threads, 10 connections); fails if any answer was not 2xx/3xx.
+
+    With ``cpu_of`` (process ids), returns (requests a second, CPU microseconds those processes
+    spent per request): CPU per request hardly moves when other processes load the machine,
+    requests a second do."""
+    before = cpu_seconds(cpu_of) if cpu_of else 0.0
     command = [WRK, "-t2", "-c10", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx or 3xx responses" in output:
         raise RuntimeError(f"{path}: errors under load\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    if not cpu_of:
+        return rate
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    return rate, (cpu_seconds(cpu_of) - before) / requests * 1e6
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time the processes have used so far (from /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int, named: str = "") -> list[int]:
+    """The child processes of ``pid`` whose command line holds ``named``."""
+    found = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [child for child in found if named.encode() in Path(f"/proc/{child}/cmdline").read_bytes()]
 
 
 class Servers:
@@ -204,28 +233,35 @@ class Servers:
 
 def best_of_alternating(app, ceiling, rounds: int = NGINX_ROUNDS) -> dict:
     """Each figure's best of a few rounds taken in turn: nginx answers tens of thousands of
-    requests a second, so a burst of load from another process moves one short run a lot."""
+    requests a second, so a burst of load from another process moves one short run a lot.
+    ``app`` and ``ceiling`` return (requests a second, CPU microseconds per request)."""
     runs = [(app(), ceiling()) for _ in range(rounds)]
-    return {"app": max(a for a, _ in runs), "ceiling": max(c for _, c in runs)}
+    return {"app": max(a[0] for a, _ in runs), "ceiling": max(c[0] for _, c in runs),
+            "app cpu": min(a[1] for a, _ in runs), "ceiling cpu": min(c[1] for _, c in runs)}
 
 
 def measure(folder: Path, paths: list[str], seconds: int) -> dict:
     servers = Servers(folder, paths)
     figures = {}
     try:
+        app_workers = children(servers.processes[0].pid)
+        ceiling_workers = children(servers.processes[1].pid)
         for path in paths:
             name = servers.names[path]
-            figures[path] = {"app": wrk(servers.app, path, seconds),
-                             "ceiling": wrk(servers.ceiling, f"/{name}", seconds)}
+            (app, app_cpu), (ceiling, ceiling_cpu) = (
+                wrk(servers.app, path, seconds, cpu_of=app_workers),
+                wrk(servers.ceiling, f"/{name}", seconds, cpu_of=ceiling_workers))
+            figures[path] = {"app": app, "ceiling": ceiling, "app cpu": app_cpu, "ceiling cpu": ceiling_cpu}
         home = paths[0]
         etag = get(servers.app, home)[1]["ETag"]
         figures["304"] = {"app": wrk(servers.app, home, seconds, {"If-None-Match": etag}),
                           "ceiling": wrk(servers.ceiling, "/empty-304", seconds)}
+        nginx_workers = children(servers.processes[-1].pid, named="worker process")
         for path in paths[:2]:
             get(servers.proxy, path)
             figures[f"nginx {path}"] = best_of_alternating(
-                lambda: wrk(servers.proxy, path, seconds),
-                lambda: wrk(servers.static, f"/{servers.names[path]}", seconds))
+                lambda: wrk(servers.proxy, path, seconds, cpu_of=nginx_workers),
+                lambda: wrk(servers.static, f"/{servers.names[path]}", seconds, cpu_of=nginx_workers))
     finally:
         servers.stop()
     return figures
@@ -240,6 +276,10 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5,000 posts and 500 events, 2 s per figure")
     parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--small-events", type=int, default=CALENDAR_ITEMS,
+                        help="events in the small site: by default enough to fill the longest event feed, "
+                             "so both sites' feeds are equally long and large/small measures the database's "
+                             "growth, not a longer feed")
     parser.add_argument("--large", type=int, default=None)
     parser.add_argument("--events", type=int, default=None, help="events in the large site")
     parser.add_argument("--seconds", type=int, default=None, help="wrk duration of each figure")
@@ -250,7 +290,7 @@ def main() -> None:
 
     results, queries = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for posts, events in ((args.small, 0), (large, large_events)):
+        for posts, events in ((args.small, args.small_events), (large, large_events)):
             folder = Path(tmp, str(posts))
             folder.mkdir()
             started = time.perf_counter()
@@ -264,18 +304,21 @@ def main() -> None:
     (small_paths, small), (large_paths, big) = results[args.small], results[large]
     print(f"wrk -t2 -c10 -d{seconds}s; gunicorn {WORKERS} sync workers (production); requests/s; "
           f"ceiling = a bare Flask view returning the same bytes from memory on the same gunicorn")
+    print("large/small: requests a second (noisy on a shared machine), then app CPU microseconds per request "
+          "(small over large; steady under load)")
     print(f"{'page':<18}{'app':>8}{'ceiling':>9}{'ratio':>7}   {'large app':>9}{'ceiling':>9}{'ratio':>7}"
-          f"  {'large/small':>11}  {'queries miss/hit':>16}")
-    worst = {"ceiling": 9.0, "size": 9.0}
+          f"  {'large/small':>11} {'by CPU':>7}  {'queries miss/hit':>16}")
+    worst = {"ceiling": 9.0, "size": 9.0, "size cpu": 9.0}
     for (name, _), small_path, large_path in zip(PAGES, small_paths, large_paths):
         s, b = small[small_path], big[large_path]
         ratio_small, ratio_large = s["app"] / s["ceiling"], b["app"] / b["ceiling"]
-        size = b["app"] / s["app"]
+        size, size_cpu = b["app"] / s["app"], s["app cpu"] / b["app cpu"]
         worst["ceiling"] = min(worst["ceiling"], ratio_small, ratio_large)
         worst["size"] = min(worst["size"], size)
+        worst["size cpu"] = min(worst["size cpu"], size_cpu)
         miss, hit = queries[large][large_path]
         print(f"{name:<18}{s['app']:>8.0f}{s['ceiling']:>9.0f}{ratio_small:>7.2f}   {b['app']:>9.0f}"
-              f"{b['ceiling']:>9.0f}{ratio_large:>7.2f}  {size:>11.2f}  {miss:>10}/{hit}")
+              f"{b['ceiling']:>9.0f}{ratio_large:>7.2f}  {size:>11.2f} {size_cpu:>7.2f}  {miss:>10}/{hit}")
     print()
     for label, figures in (("small", small), ("large", big)):
         f = figures["304"]
@@ -286,10 +329,13 @@ def main() -> None:
             f = figures[f"nginx {path}"]
             print(f"{label}: behind nginx {path} {f['app']:.0f}/s vs the same bytes as a static file "
                   f"{f['ceiling']:.0f}/s (best of {NGINX_ROUNDS} rounds each): {f['app'] / f['ceiling']:.2f}x "
-                  f"(goal {GOALS['nginx']}x: {_verdict(f['app'] / f['ceiling'], GOALS['nginx'])})")
+                  f"(goal {GOALS['nginx']}x: {_verdict(f['app'] / f['ceiling'], GOALS['nginx'])}); "
+                  f"nginx CPU per request {f['app cpu']:.1f} vs {f['ceiling cpu']:.1f} us: "
+                  f"{f['ceiling cpu'] / f['app cpu']:.2f}x")
     print(f"worst app/ceiling {worst['ceiling']:.2f}x (goal {GOALS['ceiling']}x: "
-          f"{_verdict(worst['ceiling'], GOALS['ceiling'])}); worst large/small {worst['size']:.2f} "
-          f"(goal >= {GOALS['size']:.2f}: {_verdict(worst['size'], GOALS['size'])})")
+          f"{_verdict(worst['ceiling'], GOALS['ceiling'])}); worst large/small {worst['size']:.2f} by requests "
+          f"a second, {worst['size cpu']:.2f} by CPU per request (goal >= {GOALS['size']:.2f}: "
+          f"{_verdict(worst['size'], GOALS['size'])}, {_verdict(worst['size cpu'], GOALS['size'])})")
     most = max(hit for figures in queries.values() for _, hit in figures.values())
     print(f"most queries on a cache hit: {most} (goal at most 1: {_verdict(1, most)})")
 
