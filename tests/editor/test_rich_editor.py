@@ -190,11 +190,15 @@ def test_link_dialog_finds_a_post_and_stores_a_site_relative_link(live_server, p
     settle(page)
 
 
-def test_layout_wide_column_and_one_scrolling_toolbar_row_on_a_phone(live_server, page):
+def test_layout_wide_column_every_tool_in_sight_and_one_scrolling_toolbar_row_on_a_phone(live_server, page):
     author(live_server)
     page.set_viewport_size({"width": 1280, "height": 900})
     open_editor(page, live_server.url, "w@example.org")
     assert page.locator(BODY).bounding_box()["width"] >= 680
+    bar = page.get_by_role("toolbar").bounding_box()
+    hidden = [b.inner_text() for b in page.get_by_role("toolbar").get_by_role("button").all()
+              if b.bounding_box()["x"] + b.bounding_box()["width"] > bar["x"] + bar["width"] + 0.5]
+    assert hidden == []  # no button scrolled out of sight on a laptop screen
     button(page, "Hide settings").click()
     assert page.locator("#slug").is_hidden()
     button(page, "Focus").click()
