@@ -123,8 +123,7 @@ def wordpress_command(export_path: Path, media_dir: Path | None, admin_email: st
         db.session.rollback()
         raise
     click.echo("Imported: " + ", ".join(f"{count} {name}" for name, count in report.counts().items()) + ".")
-    for title, lines in (("Skipped", report.skipped), ("Kept as HTML or text", report.kept_as_html)):
-        if lines:
-            click.echo(f"{title}:")
-            for line in lines:
-                click.echo(f"  - {line}")
+    for title, _meaning, lines in report.sections():
+        click.echo(f"{title}:")
+        for line in lines:
+            click.echo(f"  - {line}")
