@@ -82,6 +82,8 @@ def restore_command(archive_path: Path):
         result.remove_written_files()
         raise
     click.echo("Restored: " + ", ".join(f"{count} {name}" for name, count in result.counts.items()) + ".")
+    for note in result.notes:
+        click.echo(note)
     click.echo("No password leaves a site: people with an account set a new one. Admins, open your link "
                "(valid two hours; an admin makes more at /admin/people):")
     for user_id in result.admins:
