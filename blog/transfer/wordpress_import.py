@@ -39,7 +39,8 @@ SKIPPED_STATUSES = {"trash": "in WordPress's trash", "auto-draft": "an unsaved a
 NO_COMMENTS = "comments are not imported: this blog has no comments"
 # Custom fields the importer reads (the rest of WordPress's own, ``_``-prefixed, fields are its
 # bookkeeping); public custom fields (no ``_``) it does not know are listed in the report.
-UNDERSTOOD_FIELDS = ("_thumbnail_id", "_wp_attachment_image_alt", "_yoast_wpseo_metadesc", "rank_math_description")
+UNDERSTOOD_FIELDS = ("_thumbnail_id", "_wp_attachment_image_alt", "_yoast_wpseo_metadesc", "rank_math_description",
+                     "footnotes")
 SEO_DESCRIPTIONS = ("_yoast_wpseo_metadesc", "rank_math_description")  # the excerpt, when the post has none
 _MENU_NAMES = re.compile(r"\b(primary|main|header|top|navigation)\b", re.I)
 _SIZED_NAME = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")
@@ -198,7 +199,7 @@ class _Importer:
             self.report.already_imported += 1
             return
         self.current = item
-        conversion = self.converter.convert(item.content, wp_id=item.wp_id)
+        conversion = self.converter.convert(item.content, wp_id=item.wp_id, footnotes=item.meta.get("footnotes", ""))
         self.report.kept_as_html.extend(f"{label}: {line}" for line in conversion.kept)
         self.report.pull_quotes += conversion.pull_quotes
         authors = [self.person(item.author_login).id]
