@@ -65,6 +65,7 @@ class WpItem:
     parent_id: int
     attachment_url: str
     menu_order: int = 0
+    password: str = ""  # a password-protected post's password (``wp:post_password``)
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     menus: list[str] = field(default_factory=list)  # slugs of the nav_menu terms a menu item belongs to
@@ -242,6 +243,7 @@ def parse_wxr(data: bytes, *, timezone: str = "UTC") -> WxrExport:
             excerpt=_text(element, "excerpt:encoded"), author_login=_text(element, "dc:creator"),
             date_gmt=_date(element, offsets, timezone), parent_id=_int(_text(element, "wp:post_parent")),
             attachment_url=_text(element, "wp:attachment_url"), menu_order=_int(_text(element, "wp:menu_order")),
+            password=_raw(element, "wp:post_password"),
         )
         for category in element.findall("category"):
             name = (category.text or "").strip()

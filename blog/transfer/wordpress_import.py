@@ -95,6 +95,7 @@ class _Importer:
         self.attachments = {i.wp_id: i for i in export.items if i.post_type == "attachment"}
         self.people: dict[str, User] = {}
         self.photos: dict[int, str] = {}  # attachment id → photo key, this run
+        self.used: set[int] = set()  # attachments an imported post shows (found or not)
         self.written: dict[str, list[str]] = {}  # content hash → variant files of photos stored this run
         self.current: WpItem | None = None
         self.converter = ContentConverter(photo=self.photo, tweet=self.tweet, by=by,
@@ -143,6 +144,7 @@ class _Importer:
     def photo(self, url: str, attachment_id: int, alt_text: str, caption: str) -> str | None:
         """The key of the photo for an attachment (or an image address): stored once per import,
         reused from an earlier import; None (and a line in the report) when its file is missing."""
+        self.used.add(attachment_id)
         if attachment_id in self.photos:
             return self.photos[attachment_id]
         attachment = self.attachments.get(attachment_id)
@@ -217,7 +219,7 @@ class _Importer:
         thumbnail = item.meta.get("_thumbnail_id", "")
         if thumbnail.isdigit() and (key := self.photo("", int(thumbnail), "", "")):
             media.set_feature_photo(post, key, by=self.by)
-        if item.status in ("publish", "future") and item.date_gmt:
+        if item.status in ("publish", "future") and item.date_gmt and not item.password:
             posts.publish_post(post, by=self.by, at=item.date_gmt)
         db.session.add(WordPressItem(source=self.source, wp_id=item.wp_id, post_type=item.post_type,
                                      post_id=post.id))
@@ -248,7 +250,10 @@ class _Importer:
     def _note_changes(self, item: WpItem, post: Post, label: str) -> None:
         """What the report says changed on the way: a private post is a draft here, a slug taken
         here gives another, and custom fields this site has no place for are named."""
-        if item.status == "private":
+        if item.password and item.status in ("publish", "future"):
+            self.report.changed.append(f"{label}: password-protected in WordPress, imported as a draft (this site "
+                                       "has no passwords on posts: publish it if everyone may read it)")
+        elif item.status == "private":
             self.report.changed.append(f"{label}: private in WordPress, imported as a draft (only editors see it)")
         elif item.status == "pending":
             self.report.changed.append(f"{label}: pending review in WordPress, imported as a draft")
@@ -258,6 +263,15 @@ class _Importer:
         if unknown:
             self.report.skipped.append(f"{label}: the custom field{'s' * (len(unknown) != 1)} "
                                        f"{', '.join(unknown)}, which this site has no place for")
+
+    def unused_attachments(self) -> None:
+        """Files of the media library that no imported post shows are not imported: say how many."""
+        unused = [i for i in self.attachments.values() if i.wp_id not in self.used and self._done(i.wp_id) is None]
+        if unused:
+            self.report.skipped.append(
+                f"{len(unused)} file{'s' * (len(unused) != 1)} of WordPress's media library that no imported post or "
+                f"page shows ({', '.join(i.attachment_url.rsplit('/', 1)[-1] or str(i.wp_id) for i in unused[:5])}"
+                f"{', …' if len(unused) > 5 else ''}): photos are imported where they are used")
 
     # --- the navigation menu ----------------------------------------------------------------
 
@@ -440,6 +454,7 @@ def import_wordpress(data: bytes, *, by: User, media_dir: Path | None = None,
         for item in track(export.items, "Importing posts and pages"):
             importer.item(item)
         importer.menu()
+        importer.unused_attachments()
         db.session.flush()
     except BaseException:
         db.session.rollback()

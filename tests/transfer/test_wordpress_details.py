@@ -102,3 +102,24 @@ def test_the_site_xml_fixture_still_parses_every_comment_and_menu(appctx):
     export = parse_wxr(SITE_XML.read_bytes())
     assert [m.name for m in export.menus] == ["Footer", "Main Menu"]
     assert sum(i.comments + i.unapproved_comments for i in export.items) == 5
+
+
+def test_a_password_protected_post_is_not_published(appctx):
+    protected = _item(1, "Members only", slug="members", gmt="2019-07-01 12:00:00").replace(
+        b"<wp:post_type>", b"<wp:post_password>secret</wp:post_password><wp:post_type>")
+    report = import_wordpress(_wxr(protected), by=make_user(Role.ADMIN))
+    assert _post("members").status == "draft" and _post("members").published_at is None
+    assert report.changed == ["“Members only” (WordPress id 1): password-protected in WordPress, imported as a "
+                              "draft (this site has no passwords on posts: publish it if everyone may read it)"]
+
+
+def test_media_library_files_no_post_shows_are_counted(appctx):
+    attachment = (b"<item><title>poster</title><wp:post_id>9</wp:post_id><wp:status>inherit</wp:status>"
+                  b"<wp:post_type>attachment</wp:post_type><wp:attachment_url>https://ny.example.org/wp-content/"
+                  b"uploads/poster.pdf</wp:attachment_url></item>")
+    report = import_wordpress(_wxr(attachment, _item(1, "Plain", slug="plain", gmt="2019-07-01 12:00:00")),
+                              by=make_user(Role.ADMIN))
+    assert report.skipped == ["1 file of WordPress's media library that no imported post or page shows "
+                              "(poster.pdf): photos are imported where they are used"]
+    # The fixture's attachments are all shown by its posts, found or not: no such line.
+    assert not any("media library" in line for line in _import(make_user(Role.ADMIN, email="b@b.org")).skipped)
