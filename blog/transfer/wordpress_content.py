@@ -189,8 +189,8 @@ class ContentConverter:
 
     def _complex_blocks(self, root) -> None:
         """Tables that Markdown tables cannot hold (merged cells, paragraphs, lists or line breaks in
-        cells) and folded sections (``<details>``) are kept as HTML."""
-        for element in list(root.iter("table", "details")):
+        cells), definition lists and folded sections (``<details>``) are kept as HTML."""
+        for element in list(root.iter("table", "details", "dl")):
             if element.getparent() is None or root not in element.iterancestors():
                 continue
             if element.tag == "table":
@@ -200,7 +200,7 @@ class ContentConverter:
                     continue
                 what = "a table with merged cells or several lines in a cell"
             else:
-                what = "a folded section (<details>)"
+                what = "a folded section (<details>)" if element.tag == "details" else "a definition list (<dl>)"
             block = element
             if block.getparent() is not root and block.getparent().tag == "figure":
                 block = block.getparent()

@@ -82,12 +82,13 @@ def test_tables_markdown_cannot_hold_and_folded_sections_are_kept(appctx):
     result = _convert('<!-- wp:table --><figure class="wp-block-table"><table><tbody><tr><td rowspan="2">a</td>'
                       '<td>b</td></tr><tr><td>c</td></tr></tbody></table><figcaption>Counts</figcaption></figure>'
                       '<!-- /wp:table -->\n<details><summary>Methods</summary><p>Hidden</p></details>\n'
-                      '<table><tr><td>simple</td><td>table</td></tr></table>')
+                      '<table><tr><td>simple</td><td>table</td></tr></table>\n<dl><dt>Term</dt><dd>Meaning</dd></dl>')
     assert '<td rowspan="2">a</td>' in result.markdown and "<figcaption>Counts</figcaption>" in result.markdown
     assert "<details><summary>Methods</summary><p>Hidden</p></details>" in result.markdown
     assert "| simple | table |" in result.markdown  # a plain table stays a Markdown table
+    assert "<dl><dt>Term</dt><dd>Meaning</dd></dl>" in result.markdown
     assert result.kept == ["a table with merged cells or several lines in a cell kept as HTML",
-                           "a folded section (<details>) kept as HTML"]
+                           "a folded section (<details>) kept as HTML", "a definition list (<dl>) kept as HTML"]
 
 
 def test_wordpress_footnotes_become_markdown_footnotes(appctx):
