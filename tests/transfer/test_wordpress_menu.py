@@ -10,7 +10,7 @@ from blog.extensions import db
 from blog.posts.models import Post, Tag
 from blog.site import services as site
 from blog.transfer.wordpress_import import import_wordpress
-from tests.factories import make_user
+from tests.factories import login, make_user
 from tests.transfer.test_wordpress_import import SITE_XML, _counts, _import, uploads  # noqa: F401
 
 # What the "Main Menu" of site.xml becomes: (kind, label, what it links to).
@@ -111,3 +111,15 @@ def test_an_export_without_menus_leaves_the_default_menu(appctx):
     report = import_wordpress(xml, by=admin)
     db.session.commit()
     assert report.menu == [] and site.is_default_menu()
+
+
+def test_the_menu_settings_show_an_imported_post_item(client, appctx, uploads):  # noqa: F811
+    admin = make_user(Role.ADMIN)
+    _import(admin, uploads)
+    login(client, admin)
+    page = client.get("/admin/settings/menu").get_data(as_text=True)
+    assert "<td>The move</td>\n    <td>A post</td>" in page
+    item = next(i for i in site.menu_items() if i.kind == "post")
+    assert client.post(f"/admin/settings/menu/{item.id}", data={"action": "up"}).status_code == 302
+    db.session.expire_all()
+    assert [i.label for i in site.menu_items()][3:5] == ["The move", "News"]
