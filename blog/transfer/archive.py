@@ -190,7 +190,11 @@ def read_document(data: bytes, notes: list[str] | None = None) -> dict:
                             f"{', '.join(map(str, READABLE_VERSIONS))}: restore it with the version of the "
                             "software that made it, or a newer one.")
     if version != FORMAT_VERSION:
-        changes = upgrade_document(document)
+        try:
+            changes = upgrade_document(document)
+        except (TypeError, AttributeError, KeyError, ValueError):  # a damaged older document
+            raise DocumentError(f"{DOCUMENT_NAME} (format version {version}) does not match the export schema "
+                                "of its version: it cannot be upgraded.") from None
         if notes is not None:
             notes.append(f"This export is in an older format (version {version}), upgraded on the way"
                          + (": " + " ".join(changes) if changes else "."))

@@ -113,3 +113,10 @@ def test_about_text_in_a_version_2_document_is_refused(appctx):
     document["site_settings"][0]["about_markdown"] = "Old"
     with pytest.raises(DocumentError, match="does not match the export schema: site_settings/0: .*'Old'"):
         read_document(json.dumps(document).encode())
+
+
+def test_a_damaged_old_document_is_refused_with_a_message(appctx):
+    document = {"format": "research-group-blog-export", "format_version": 1,
+                "site_settings": [{"about_markdown": "x"}], "posts": {"not": "a list"}}
+    with pytest.raises(DocumentError, match="cannot be upgraded"):
+        read_document(json.dumps(document).encode())
