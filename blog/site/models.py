@@ -63,6 +63,7 @@ class MenuKind(str, enum.Enum):
     POSTS = "posts"  # the list of posts (the home page)
     EVENTS = "events"  # the events list
     PAGE = "page"
+    POST = "post"  # one post (a WordPress menu may link to one; the menu form offers pages)
     TAG = "tag"
     LINK = "link"  # an address outside the site
 

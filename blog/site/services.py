@@ -93,7 +93,7 @@ def menu_links() -> list[MenuLink]:
     """The header's menu (three small reads, when a page is rendered; a stored page costs none); a page
     readers cannot see (a draft) is left out."""
     items = menu_items()
-    page_ids = [item.post_id for item in items if item.kind == MenuKind.PAGE.value]
+    page_ids = [item.post_id for item in items if item.kind in (MenuKind.PAGE.value, MenuKind.POST.value)]
     now = utcnow()
     pages = {page.id: page for page in db.session.execute(
         db.select(Post).where(Post.id.in_(page_ids), posts.visible_filter(now)))
@@ -107,9 +107,9 @@ def menu_links() -> list[MenuLink]:
             links.append(MenuLink(item.label, url_for("posts.home"), "posts.home"))
         elif item.kind == MenuKind.EVENTS.value:
             links.append(MenuLink(item.label, url_for("events.index"), "events.index"))
-        elif item.kind == MenuKind.PAGE.value and item.post_id in pages:
+        elif item.kind in (MenuKind.PAGE.value, MenuKind.POST.value) and item.post_id in pages:
             page = pages[item.post_id]
-            links.append(MenuLink(item.label, posts.post_url(page), "posts.page", page.slug))
+            links.append(MenuLink(item.label, posts.post_url(page), posts.post_endpoint(page), page.slug))
         elif item.kind == MenuKind.TAG.value and item.tag_id in tags:
             tag = tags[item.tag_id]
             links.append(MenuLink(item.label, url_for("posts.tag", slug=tag.slug), "posts.tag", tag.slug))
@@ -119,10 +119,10 @@ def menu_links() -> list[MenuLink]:
 
 
 def add_menu_item(*, by: User, kind: str, label: str = "", page_id: int | None = None,
-                  tag_id: int | None = None, url: str = "") -> MenuItem:
-    """A new last item of the menu; the label defaults to the page's title or the tag's name.
+                  tag_id: int | None = None, url: str = "", post_id: int | None = None) -> MenuItem:
+    """A new last item of the menu; the label defaults to the page's or post's title or the tag's name.
 
-    :raise ValidationFailed: for an unknown kind, page or tag, a link that is not http(s), or no label.
+    :raise ValidationFailed: for an unknown kind, page, post or tag, a link that is not http(s), or no label.
     """
     require_role(by, Role.ADMIN, "change the menu")
     try:
@@ -136,6 +136,11 @@ def add_menu_item(*, by: User, kind: str, label: str = "", page_id: int | None =
         if page is None or page.kind != PostKind.PAGE.value:
             raise ValidationFailed("Choose one of the site's pages.", field="page_id")
         item.post_id, default_label = page.id, page.title
+    elif kind == MenuKind.POST:
+        post = db.session.get(Post, post_id) if post_id else None
+        if post is None or post.kind != PostKind.POST.value:
+            raise ValidationFailed("Choose one of the site's posts.", field="post_id")
+        item.post_id, default_label = post.id, post.title
     elif kind == MenuKind.TAG:
         tag = db.session.get(Tag, tag_id) if tag_id else None
         if tag is None:
@@ -206,6 +211,25 @@ def ensure_default_menu(about: Post | None) -> list[MenuItem]:
         db.session.add(item)
     db.session.flush()
     return defaults
+
+
+def is_default_menu() -> bool:
+    """True while the menu is empty or still the one a new site gets (Posts, Events, About, as
+    ``ensure_default_menu`` made them): nobody has edited it, so an import may replace it."""
+    shape = [(i.kind, i.label, i.post_id, i.tag_id, i.url) for i in menu_items()]
+    if not shape:
+        return True
+    about = db.session.execute(db.select(Post.id).where(Post.slug == ABOUT_SLUG,
+                                                        Post.kind == PostKind.PAGE.value)).scalar_one_or_none()
+    default = [(MenuKind.POSTS.value, "Posts", None, None, ""), (MenuKind.EVENTS.value, "Events", None, None, "")]
+    return shape == default + ([(MenuKind.PAGE.value, "About", about, None, "")] if about else [])
+
+
+def clear_menu(*, by: User) -> None:
+    """Remove every item of the menu (before an import fills it)."""
+    require_role(by, Role.ADMIN, "change the menu")
+    db.session.execute(db.delete(MenuItem))
+    db.session.flush()
 
 
 def all_pages() -> list[Post]:

@@ -78,7 +78,7 @@ def _menu_form() -> MenuItemForm:
 
 def _render_menu(form: MenuItemForm, status: int = 200):
     return render_template("site/menu.html", items=services.menu_items(), form=form,
-                           kinds=dict(MenuItemForm.KINDS)), status
+                           kinds=dict(MenuItemForm.KINDS, post="A post")), status
 
 
 @bp.post("/admin/settings/menu/add")

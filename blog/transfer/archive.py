@@ -39,8 +39,9 @@ from blog.extensions import db
 from blog.media.storage import get_storage
 from blog.site.models import SETTINGS_ID, SiteSettings
 from blog.site.services import get_settings, next_change_after
-from blog.transfer.document import (FORMAT, FORMAT_VERSION, SETTINGS_TABLES, DocumentError, build_document,
-                                    extra_table_names, photo_file_names, section_tables, table_rows)
+from blog.transfer.document import (FORMAT, FORMAT_VERSION, READABLE_VERSIONS, SETTINGS_TABLES, DocumentError,
+                                    build_document, extra_table_names, photo_file_names, section_tables, table_rows,
+                                    upgrade_document)
 from blog.transfer.wxr import build_wxr
 
 DOCUMENT_NAME = "export.json"
@@ -173,17 +174,30 @@ def _check_members(archive: zipfile.ZipFile, limits: Limits) -> dict[str, zipfil
     return members
 
 
-def read_document(data: bytes) -> dict:
-    """The document from ``export.json``'s bytes, checked for format, version and schema."""
+def read_document(data: bytes, notes: list[str] | None = None) -> dict:
+    """The document from ``export.json``'s bytes, checked for format, version and schema; a document
+    of an older version is upgraded first (what changed is added to ``notes``).
+    """
     try:
         document = json.loads(data)
     except (ValueError, RecursionError) as error:
         raise DocumentError(f"{DOCUMENT_NAME} is not valid JSON ({error}).") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise DocumentError(f"{DOCUMENT_NAME} is not a site export (its format is not {FORMAT!r}).")
-    if document.get("format_version") != FORMAT_VERSION:
-        raise DocumentError(f"This export has format version {document.get('format_version')!r}; this software "
-                            f"restores version {FORMAT_VERSION}.")
+    version = document.get("format_version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise DocumentError(f"This export has format version {version!r}; this software restores versions "
+                            f"{', '.join(map(str, READABLE_VERSIONS))}: restore it with the version of the "
+                            "software that made it, or a newer one.")
+    if version != FORMAT_VERSION:
+        try:
+            changes = upgrade_document(document)
+        except (TypeError, AttributeError, KeyError, ValueError):  # a damaged older document
+            raise DocumentError(f"{DOCUMENT_NAME} (format version {version}) does not match the export schema "
+                                "of its version: it cannot be upgraded.") from None
+        if notes is not None:
+            notes.append(f"This export is in an older format (version {version}), upgraded on the way"
+                         + (": " + " ".join(changes) if changes else "."))
     problems = validation_errors(document)
     if problems:
         raise DocumentError(f"{DOCUMENT_NAME} does not match the export schema: {problems[0]}")
@@ -195,6 +209,7 @@ class RestoreResult:
     counts: dict[str, int]
     written_files: list[str] = field(default_factory=list)
     admins: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # an older document's upgrade
 
     def remove_written_files(self) -> None:
         """Undo the files this restore added (after a failed commit)."""
@@ -331,7 +346,8 @@ def restore_archive(source: str | Path | BinaryIO, *, limits: Limits = Limits(),
         raise DocumentError(f"This is not a readable ZIP file ({error}).") from None
     with archive:
         members = _check_members(archive, limits)
-        document = read_document(_read_member(archive, members[DOCUMENT_NAME]))
+        notes: list[str] = []
+        document = read_document(_read_member(archive, members[DOCUMENT_NAME]), notes)
         rows = table_rows(document)
         _require_empty_site()
         files = _files_to_write(archive, members, document, track)
@@ -354,4 +370,4 @@ def restore_archive(source: str | Path | BinaryIO, *, limits: Limits = Limits(),
               if row.get("role") == "admin" and row.get("password_hash")]
     counts = {name: len(document.get(name, [])) for name in ("people", "posts", "tags", "photos", "events",
                                                               "social_posts", "subscribers", "redirects")}
-    return RestoreResult(counts=counts, written_files=written, admins=admins)
+    return RestoreResult(counts=counts, written_files=written, admins=admins, notes=notes)

@@ -82,6 +82,8 @@ def restore_command(archive_path: Path):
         result.remove_written_files()
         raise
     click.echo("Restored: " + ", ".join(f"{count} {name}" for name, count in result.counts.items()) + ".")
+    for note in result.notes:
+        click.echo(note)
     click.echo("No password leaves a site: people with an account set a new one. Admins, open your link "
                "(valid two hours; an admin makes more at /admin/people):")
     for user_id in result.admins:
@@ -123,8 +125,7 @@ def wordpress_command(export_path: Path, media_dir: Path | None, admin_email: st
         db.session.rollback()
         raise
     click.echo("Imported: " + ", ".join(f"{count} {name}" for name, count in report.counts().items()) + ".")
-    for title, lines in (("Skipped", report.skipped), ("Kept as HTML or text", report.kept_as_html)):
-        if lines:
-            click.echo(f"{title}:")
-            for line in lines:
-                click.echo(f"  - {line}")
+    for title, _meaning, lines in report.sections():
+        click.echo(f"{title}:")
+        for line in lines:
+            click.echo(f"  - {line}")

@@ -13,8 +13,10 @@ The document is described by ``docs/export.schema.json`` (JSON Schema 2020-12).
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from html import escape
 from typing import Any
 
 from sqlalchemy import Table
@@ -24,7 +26,10 @@ from blog.errors import ValidationFailed
 from blog.extensions import db
 
 FORMAT = "research-group-blog-export"
-FORMAT_VERSION = 1
+# 1: before pages (site settings held the About text, ``about_markdown``/``about_html``; no menu).
+# 2: About is the page /about and the menu is the table ``menu_items`` (migration 0014).
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # older documents are upgraded in memory before they are checked
 
 
 @dataclass(frozen=True)
@@ -244,3 +249,70 @@ def table_rows(document: dict) -> dict[str, list[dict]]:
 
 def photo_file_names(document: dict) -> set[str]:
     return {v["name"] for photo in document.get("photos", []) for v in (photo.get("variants") or {}).values()}
+
+
+# --- older documents ---------------------------------------------------------------------------------
+
+ABOUT_SLUG = "about"
+
+
+def upgrade_document(document: dict) -> list[str]:
+    """Bring a document of an older ``format_version`` up to ``FORMAT_VERSION``, in place, as the
+    database migrations did for the sites themselves; returns what changed, for the person restoring.
+
+    Version 1 → 2 (migration 0014): the About text of site settings becomes a published page with the
+    slug "about" (unless a post or page already has it; an empty text takes the site description, as
+    the old /about page showed it), and a document without a menu gets the default one (Posts, Events,
+    About). A version 1 document written after pages existed has neither key and only gets its number.
+    """
+    notes: list[str] = []
+    if document.get("format_version") == 1:
+        notes += _upgrade_1_to_2(document)
+        document["format_version"] = 2
+    return notes
+
+
+def _next_id(rows) -> int:
+    return max((row["id"] for row in rows if isinstance(row, dict) and isinstance(row.get("id"), int)), default=0) + 1
+
+
+def _upgrade_1_to_2(document: dict) -> list[str]:
+    settings_rows = [row for row in document.get("site_settings") or [] if isinstance(row, dict)]
+    about_keys = [{key: row.pop(key) for key in ("about_markdown", "about_html") if key in row} for row in settings_rows]
+    if not settings_rows or not about_keys[0]:
+        return []  # written after pages existed: nothing to move
+    settings, about = settings_rows[0], about_keys[0]
+    notes = []
+    posts = document.setdefault("posts", [])
+    page = next((p for p in posts if isinstance(p, dict) and p.get("slug") == ABOUT_SLUG), None)
+    if page is None:
+        markdown, html = about.get("about_markdown") or "", about.get("about_html") or ""
+        if not markdown.strip():  # the old /about showed the description then
+            markdown = settings.get("description") or ""
+            html = f"<p>{escape(markdown)}</p>" if markdown else ""
+        admins = sorted(p["id"] for p in document.get("people") or []
+                        if isinstance(p, dict) and p.get("role") == "admin" and isinstance(p.get("id"), int))
+        admin = admins[0] if admins else None
+        when = document.get("exported_at")
+        revisions = [r for p in posts if isinstance(p, dict) for r in p.get("revisions") or []]
+        page = {
+            "id": _next_id(posts), "uid": str(uuid.uuid4()), "kind": "page", "title": "About", "slug": ABOUT_SLUG,
+            "body_markdown": markdown, "body_html": html, "custom_excerpt": "", "excerpt": "",
+            "status": "published", "published_at": when, "created_at": when, "updated_at": when, "version": 1,
+            "created_by_id": admin, "feature_photo_id": None,
+            "authors": [{"user_id": admin, "position": 0}] if admin else [], "tags": [],
+            "revisions": [{"id": _next_id(revisions), "number": 1, "title": "About", "body_markdown": markdown,
+                           "reason": "create", "author_id": admin, "created_at": when}],
+        }
+        posts.append(page)
+        notes.append("The About text of its site settings became the page /about.")
+    extra = document.setdefault("extra_tables", {})
+    if isinstance(extra, dict) and "menu_items" not in extra:
+        extra["menu_items"] = [
+            {"id": 1, "position": 0, "kind": "posts", "label": "Posts", "post_id": None, "tag_id": None, "url": ""},
+            {"id": 2, "position": 1, "kind": "events", "label": "Events", "post_id": None, "tag_id": None, "url": ""},
+            {"id": 3, "position": 2, "kind": "page", "label": "About", "post_id": page["id"], "tag_id": None,
+             "url": ""},
+        ]
+        notes.append("The site got the default menu: Posts, Events, About.")
+    return notes

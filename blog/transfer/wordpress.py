@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 from zoneinfo import ZoneInfo
@@ -64,9 +64,24 @@ class WpItem:
     date_gmt: datetime | None
     parent_id: int
     attachment_url: str
+    menu_order: int = 0
+    password: str = ""  # a password-protected post's password (``wp:post_password``)
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    menus: list[str] = field(default_factory=list)  # slugs of the nav_menu terms a menu item belongs to
     meta: dict[str, str] = field(default_factory=dict)
+    comments: int = 0  # approved comments, pingbacks and trackbacks
+    unapproved_comments: int = 0  # pending, spam or trashed
+
+
+@dataclass
+class WpTerm:
+    """A category, tag or navigation menu of the channel (``wp:category``, ``wp:tag``, ``wp:term``)."""
+
+    term_id: int
+    taxonomy: str  # "category", "post_tag", "nav_menu", ...
+    slug: str
+    name: str
 
 
 @dataclass
@@ -75,6 +90,18 @@ class WxrExport:
     site_url: str  # the site's address, identifying it across imports
     authors: dict[str, WpAuthor]
     items: list[WpItem]
+    terms: list[WpTerm] = field(default_factory=list)  # in the channel's order
+
+    def term(self, term_id: int, taxonomy: str) -> WpTerm | None:
+        return next((t for t in self.terms if t.term_id == term_id and t.taxonomy == taxonomy), None)
+
+    @property
+    def menus(self) -> list[WpTerm]:
+        """The navigation menus: declared in the channel, else (older exports) named by their items."""
+        declared = [t for t in self.terms if t.taxonomy == "nav_menu"]
+        named = dict.fromkeys(slug for item in self.items for slug in item.menus)
+        return declared + [WpTerm(0, "nav_menu", slug, slug) for slug in named
+                           if slug not in {t.slug for t in declared}]
 
 
 def read_limited(stream: BinaryIO, limit: int) -> bytes:
@@ -131,16 +158,41 @@ def _int(value: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def _date(item, timezone: str) -> datetime | None:
-    """The moment of publication: ``post_date_gmt``, else (drafts) ``post_date`` in the site's zone."""
-    for name, zone in (("wp:post_date_gmt", UTC), ("wp:post_date", ZoneInfo(timezone))):
-        value = _text(item, name)
-        if value and not value.startswith("0000"):
-            try:
-                return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone).astimezone(UTC)
-            except ValueError:
-                continue
-    return None
+def _naive(element, name: str) -> datetime | None:
+    value = _text(element, name)
+    if not value or value.startswith("0000"):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _offsets(elements) -> list[tuple[datetime, timedelta]]:
+    """The WordPress site's own UTC offset, as its dated items show it (local ``post_date`` minus
+    ``post_date_gmt``), by local time: WXR names no time zone, but every published item carries both."""
+    found = []
+    for element in elements:
+        local, gmt = _naive(element, "wp:post_date"), _naive(element, "wp:post_date_gmt")
+        if local and gmt and abs(local - gmt) <= timedelta(hours=14):
+            found.append((local, local - gmt))
+    return sorted(found)
+
+
+def _date(item, offsets: list[tuple[datetime, timedelta]], timezone: str) -> datetime | None:
+    """The moment of publication: ``post_date_gmt``; else (a draft has none) ``post_date`` in the
+    WordPress site's time zone, as the export's nearest dated item shows it (summer time included),
+    or, in an export with no dated item, in this site's zone."""
+    gmt = _naive(item, "wp:post_date_gmt")
+    if gmt is not None:
+        return gmt.replace(tzinfo=UTC)
+    local = _naive(item, "wp:post_date")
+    if local is None:
+        return None
+    if offsets:
+        offset = min(offsets, key=lambda pair: abs(pair[0] - local))[1]
+        return (local - offset).replace(tzinfo=UTC)
+    return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def parse_wxr(data: bytes, *, timezone: str = "UTC") -> WxrExport:
@@ -171,6 +223,17 @@ def parse_wxr(data: bytes, *, timezone: str = "UTC") -> WxrExport:
         login = _text(element, "wp:author_login")
         authors[login] = WpAuthor(login, _text(element, "wp:author_email"),
                                   _text(element, "wp:author_display_name") or login)
+    terms = []
+    for element in channel:
+        taxonomy, prefix = {"wp:category": ("category", "category_nicename"), "wp:tag": ("post_tag", "tag_slug"),
+                            "wp:term": ("", "term_slug")}.get(element.tag, (None, ""))
+        if taxonomy is None:
+            continue
+        name = _text(element, "wp:cat_name" if taxonomy == "category" else
+                     "wp:tag_name" if taxonomy == "post_tag" else "wp:term_name")
+        terms.append(WpTerm(_int(_text(element, "wp:term_id")), taxonomy or _text(element, "wp:term_taxonomy"),
+                            _text(element, f"wp:{prefix}"), name))
+    offsets = _offsets(channel.findall("item"))
     items = []
     for element in channel.findall("item"):
         item = WpItem(
@@ -178,15 +241,23 @@ def parse_wxr(data: bytes, *, timezone: str = "UTC") -> WxrExport:
             title=_text(element, "title"), link=_text(element, "link"), slug=_text(element, "wp:post_name"),
             status=_text(element, "wp:status"), content=_raw(element, "content:encoded"),
             excerpt=_text(element, "excerpt:encoded"), author_login=_text(element, "dc:creator"),
-            date_gmt=_date(element, timezone), parent_id=_int(_text(element, "wp:post_parent")),
-            attachment_url=_text(element, "wp:attachment_url"),
+            date_gmt=_date(element, offsets, timezone), parent_id=_int(_text(element, "wp:post_parent")),
+            attachment_url=_text(element, "wp:attachment_url"), menu_order=_int(_text(element, "wp:menu_order")),
+            password=_raw(element, "wp:post_password"),
         )
         for category in element.findall("category"):
             name = (category.text or "").strip()
             if name and category.get("domain") in ("category", "post_tag"):
                 (item.tags if category.get("domain") == "post_tag" else item.categories).append(name)
+            elif category.get("domain") == "nav_menu":
+                item.menus.append(category.get("nicename") or name)
+        for comment in element.findall("wp:comment"):
+            if _text(comment, "wp:comment_approved") == "1":
+                item.comments += 1
+            else:
+                item.unapproved_comments += 1
         for meta in element.findall("wp:postmeta"):
             item.meta[_text(meta, "wp:meta_key")] = _raw(meta, "wp:meta_value")
         items.append(item)
     site_url = _text(channel, "wp:base_blog_url") or _text(channel, "link") or _text(channel, "wp:base_site_url")
-    return WxrExport(wxr_version, site_url.rstrip("/"), authors, items)
+    return WxrExport(wxr_version, site_url.rstrip("/"), authors, items, terms)

@@ -25,7 +25,7 @@ import lxml.html
 
 from blog.accounts.models import User
 from blog.core.sanitize import clean_html
-from blog.editor.paste import paste_to_markdown
+from blog.editor.paste import html_to_markdown, paste_to_markdown
 
 _BLOCK_COMMENT = re.compile(
     r"<!--\s+(?P<close>/)?wp:(?P<namespace>[a-z][a-z0-9_-]*/)?(?P<name>[a-z][a-z0-9_-]*)"
@@ -41,8 +41,12 @@ _STARTS_BLOCK = re.compile(
 # Blocks whose saved HTML is already what they mean, and blocks that only lay out.
 _PLAIN_BLOCKS = {"paragraph", "heading", "list", "list-item", "quote", "code", "preformatted", "separator",
                  "table", "verse", "freeform", "missing", "column"}
-_LAYOUT_ONLY = {"more", "nextpage", "spacer"}
+# (footnotes: the block only shows the notes, which come from the post's "footnotes" field)
+_LAYOUT_ONLY = {"more", "nextpage", "spacer", "footnotes"}
 _UNSAFE_TAGS = ("script", "iframe", "object", "embed", "form", "style", "video", "audio")
+# Inline elements the site shows (the sanitiser keeps them) but Markdown has no form for: kept as HTML
+# inside the Markdown (H<sub>2</sub>O must not become H2O).
+_INLINE_KEPT = ("sub", "sup", "mark", "abbr", "u", "small", "q", "dfn", "samp")
 
 # ``photo(url, attachment_id, alt_text, caption)`` gives a photo key, or None (the reason reported).
 PhotoSource = Callable[[str, int, str, str], "str | None"]
@@ -121,9 +125,11 @@ class ContentConverter:
         self.attachments_of = attachments_of
         self.by = by
 
-    def convert(self, content: str, *, wp_id: int) -> Conversion:
+    def convert(self, content: str, *, wp_id: int, footnotes: str = "") -> Conversion:
+        """``footnotes`` is the post's ``footnotes`` field (WordPress 6.3+): the notes' text as JSON."""
         self._kept: list[str] = []
         self._kept_html: dict[str, str] = {}
+        self._tokens = 0
         self._nonce = secrets.token_hex(6)
         self._pull_quotes = 0
         self._wp_id = wp_id
@@ -131,11 +137,89 @@ class ContentConverter:
         root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
         self._images_as_photos(root)
         self._unsafe_elements(root)
+        notes = self._footnotes(root, footnotes)
+        self._complex_blocks(root)
+        self._inline_html(root)
         document = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
         markdown = paste_to_markdown((root.text or "") + document, by=self.by).markdown
-        for token, kept in self._kept_html.items():
+        for token, kept in reversed(self._kept_html.items()):  # a kept block first, then what it holds
             markdown = markdown.replace(token, kept)
+        if notes:
+            markdown = markdown.rstrip() + "\n\n" + "\n".join(notes)
         return Conversion(markdown, self._kept, self._pull_quotes)
+
+    def _token(self, html: str) -> str:
+        """A placeholder that survives the Markdown conversion, replaced by ``html`` afterwards."""
+        self._tokens += 1
+        token = f"WPKEPT{self._nonce}N{self._tokens}X"
+        self._kept_html[token] = html
+        return token
+
+    @staticmethod
+    def _replace_with_text(element, text: str) -> None:
+        parent, previous = element.getparent(), element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + text + (element.tail or "")
+        else:
+            parent.text = (parent.text or "") + text + (element.tail or "")
+        parent.remove(element)
+
+    def _footnotes(self, root, data: str) -> list[str]:
+        """WordPress's footnotes (``<sup data-fn="id">`` marks, their text in the ``footnotes`` field)
+        become Markdown footnotes (``[^1]`` and ``[^1]: text``), numbered in order of first mention."""
+        try:
+            stored = json.loads(data) if data else []
+        except ValueError:
+            stored = []
+        texts = {n["id"]: n.get("content") or "" for n in stored if isinstance(n, dict) and n.get("id")} \
+            if isinstance(stored, list) else {}
+        numbers: dict[str, int] = {}
+        for mark in list(root.iter("sup")):
+            name = mark.get("data-fn")
+            if not name or mark.getparent() is None:
+                continue
+            if name not in texts:
+                self._kept.append(f"a footnote mark ({mark.text_content().strip()}) whose note is not in the "
+                                  "export kept as a superscript")
+                continue
+            number = numbers.setdefault(name, len(numbers) + 1)
+            self._replace_with_text(mark, self._token(f"[^{number}]"))
+        return [f"[^{number}]: " + " ".join(html_to_markdown(texts[name]).split("\n")).strip()
+                for name, number in numbers.items()]
+
+    def _complex_blocks(self, root) -> None:
+        """Tables that Markdown tables cannot hold (merged cells, paragraphs, lists or line breaks in
+        cells), definition lists and folded sections (``<details>``) are kept as HTML."""
+        for element in list(root.iter("table", "details", "dl")):
+            if element.getparent() is None or root not in element.iterancestors():
+                continue
+            if element.tag == "table":
+                cells = list(element.iter("td", "th"))
+                if not any(c.get("rowspan", "1") not in ("", "1") or c.get("colspan", "1") not in ("", "1")
+                           or any(e.tag in ("p", "ul", "ol", "table", "br", "div") for e in c.iter()) for c in cells):
+                    continue
+                what = "a table with merged cells or several lines in a cell"
+            else:
+                what = "a folded section (<details>)" if element.tag == "details" else "a definition list (<dl>)"
+            block = element
+            if block.getparent() is not root and block.getparent().tag == "figure":
+                block = block.getparent()
+            marker = lxml.html.fromstring(self._keep(lxml.html.tostring(block, encoding="unicode", with_tail=False),
+                                                     what))
+            marker.tail = block.tail
+            block.addprevious(marker)
+            block.getparent().remove(block)
+
+    def _inline_html(self, root) -> None:
+        kinds = []
+        for element in list(root.iter(*_INLINE_KEPT)):
+            if element.getparent() is None or root not in element.iterancestors():
+                continue  # inside one kept already
+            html = clean_html(lxml.html.tostring(element, encoding="unicode", with_tail=False)).strip()
+            self._replace_with_text(element, self._token(html) if html else "")
+            kinds.append(f"<{element.tag}>")
+        if kinds:
+            self._kept.append(f"inline {', '.join(dict.fromkeys(kinds))} kept as HTML")
 
     # --- blocks and classic HTML -------------------------------------------------------------
 
@@ -167,20 +251,19 @@ class ContentConverter:
 
     def _keep(self, html: str, what: str) -> str:
         """``html`` sanitised, kept in the Markdown as an HTML block, and reported."""
-        for token in [t for t in self._kept_html if t in html]:  # a kept block inside this one
+        for token in [t for t in self._kept_html if f"<p>{t}</p>" in html]:  # a kept block inside this one
             html = html.replace(f"<p>{token}</p>", self._kept_html.pop(token))
         fragment = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
         self._images_as_photos(fragment)  # photos in columns and groups are photos too
         self._unsafe_elements(fragment)  # frames become links, scripts are reported
         html = (fragment.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment)
         cleaned = re.sub(r"\n\s*\n", "\n", clean_html(html).strip())
-        if not cleaned:
+        shown = lxml.html.fragment_fromstring(cleaned or "<p></p>", create_parent="div")
+        if not shown.text_content().strip() and next(shown.iter("img"), None) is None:
             self._kept.append(f"{what} left out: nothing in it is safe to show")
             return ""
         self._kept.append(f"{what} kept as HTML")
-        token = f"WPKEPT{self._nonce}N{len(self._kept_html)}"
-        self._kept_html[token] = f"<div>\n{cleaned}\n</div>"
-        return f"<p>{token}</p>"
+        return f"<p>{self._token(f'<div>{chr(10)}{cleaned}{chr(10)}</div>')}</p>"
 
     def _shortcodes(self, text: str) -> str:
         def replace(match: re.Match) -> str:

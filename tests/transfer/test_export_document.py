@@ -27,7 +27,7 @@ def test_export_holds_every_kind_of_content_and_matches_the_schema(appctx):
     data = export_bytes()
     document = document_of(data)
     assert schema_errors(document) == []
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
 
     posts = {p["slug"]: p for p in document["posts"]}
     page = posts["join-the-group"]

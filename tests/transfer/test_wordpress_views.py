@@ -16,7 +16,7 @@ def test_the_command_imports_reports_and_changes_nothing_the_second_time(runner,
     make_user(Role.ADMIN)
     result = runner.invoke(args=["import", "wordpress", str(SITE_XML), "--media-dir", str(uploads)])
     assert result.exit_code == 0, result.output
-    assert "Imported: 4 posts, 1 pages, 3 photos, 2 quotes, 1 pull quotes, 3 tags, 2 people, 3 skipped" in result.output
+    assert "Imported: 4 posts, 1 pages, 3 photos, 2 quotes, 1 pull quotes, 3 tags, 2 people, 7 menu items, 6 skipped" in result.output
     assert "“Thrown away” (WordPress id 6): in WordPress's trash" in result.output
     assert "[contact-form-7] kept as text" in result.output
     before = _counts()
