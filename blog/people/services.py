@@ -18,6 +18,7 @@ from sqlalchemy import func
 from blog import citations
 from blog.accounts import services as accounts
 from blog.accounts.models import Invitation, Role, User
+from blog.core.signals import directive_output_changed, total
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db
 from blog.people.models import PersonProfile, Publication, publication_people
@@ -246,7 +247,18 @@ def add_publications(items: list[dict], *, by: User) -> list[Publication]:
     publications = [_publication_from(item) for item in items]
     db.session.add_all(publications)
     db.session.flush()
+    for publication in publications:  # a post may cite a key before its publication is imported
+        publication_changed(publication.key)
     return publications
+
+
+def publication_changed(key: str) -> int:
+    """Bring every post citing ``[[publication:KEY]]`` up to date after the publication with that key
+    was added, edited or deleted (the change signal photos and social posts use); their stored
+    HTML changes in this transaction, so the content version, and with it every cached page,
+    moves at the commit. Returns how many posts were re-rendered.
+    """
+    return total(directive_output_changed.send(PUBLICATION_DIRECTIVE, key=key))
 
 
 def import_bibtex(text: str, *, by: User) -> list[Publication]:
@@ -386,8 +398,10 @@ def import_doi(value: str, *, by: User, fetch: Fetcher | None = None) -> Publica
 
 def delete_publication(publication: Publication, *, by: User) -> None:
     accounts.require_role(by, Role.EDITOR, "delete publications")
+    key = publication.key
     db.session.delete(publication)
     db.session.flush()
+    publication_changed(key)  # citing posts show the "not in the publications" note instead of the card
 
 
 def publication_by_key(key: str) -> Publication:
@@ -443,12 +457,13 @@ def recent_publications(*, limit: int = 20, since=None, until=None) -> list[Publ
                                    .limit(limit)).scalars())
 
 
-def publication_card_directive(key: str) -> Markup | None:
-    """HTML for ``[[publication:KEY]]``: the formatted citation as a card; None for an unknown key."""
+def publication_card_directive(key: str) -> Markup:
+    """HTML for ``[[publication:KEY]]``: the formatted citation as a card; for a key with no
+    publication (deleted, or not imported yet) a note naming the key, never a broken card."""
     try:
         publication = publication_by_key(key)
     except NotFound:
-        return None
+        return Markup(render_template("people/_publication_missing.html", key=key).strip())
     return Markup(render_template("people/_publication_card.html", publication=publication,
                                   citation=citations.formatted(publication.item)).strip())
 
