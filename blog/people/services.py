@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from flask import current_app, render_template
 from markupsafe import Markup
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 
 from blog import citations
 from blog.accounts import services as accounts
@@ -189,13 +189,18 @@ def person_json_ld(person: User, profile: PersonProfile | None) -> dict:
 def talks(person: User, *, now=None) -> list:
     """Published events where ``person`` speaks or organises, newest first.
 
-    Events credit people by name (``EventPerson.name``), so a talk is matched on the person's name.
+    A credit linked to the person (``EventPerson.person_id``) counts; so does, for a credit linked
+    to no one (one saved before people could be linked, or before the person had a page), their
+    name as the event gives it, ignoring case. A credit linked to someone else never counts, even
+    under the same name.
     """
     from blog.events.models import Event, EventPerson
 
+    credited = or_(EventPerson.person_id == person.id,
+                   and_(EventPerson.person_id.is_(None),
+                        func.lower(EventPerson.name) == person.display_name.strip().lower()))
     return list(db.session.execute(
-        db.select(Event).where(Event.published_at.is_not(None),
-                               Event.people.any(func.lower(EventPerson.name) == person.display_name.lower()))
+        db.select(Event).where(Event.published_at.is_not(None), Event.people.any(credited))
         .order_by(Event.sort_at.desc().nulls_last(), Event.id.desc())).scalars())
 
 
