@@ -74,7 +74,8 @@ def paged_feed(info: build.FeedInfo, *conditions, number: int | None, url) -> li
     :raise 404: when ``number`` is not a complete archive page.
     """
     per_page = build.FEED_ITEMS
-    complete = posts.count_listed_posts(*conditions) // per_page
+    total = posts.count_listed_posts(*conditions)
+    complete = total // per_page
     head = url()
     info.first_url = head
     info.last_url = url(page=1) if complete else head
@@ -93,7 +94,7 @@ def paged_feed(info: build.FeedInfo, *conditions, number: int | None, url) -> li
         info.previous_url = info.next_archive_url = url(page=number + 1)
     else:
         info.previous_url = head
-    return posts.numbered_page_of_posts(*conditions, number=number, per_page=per_page)
+    return posts.numbered_page_of_posts(*conditions, number=number, per_page=per_page, total=total)
 
 
 FORMATS = ("rss", "atom", "json")

@@ -1,4 +1,5 @@
-"""event_people.person_id: an event's speakers and organisers linked to the site's people
+"""event_people.person_id: an event's speakers and organisers linked to the site's people;
+ix_posts_listed for counting and paging listed posts (numbered feed archive pages)
 
 Revision ID: 0015_event_people_person
 Revises: 0014_pages_navigation
@@ -24,6 +25,9 @@ users = sa.table("users", sa.column("id", sa.Integer), sa.column("display_name",
 
 
 def upgrade():
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.create_index('ix_posts_listed', ['kind', 'published_at', 'id', 'status'], unique=False)
+
     with op.batch_alter_table('event_people', schema=None) as batch_op:
         batch_op.add_column(sa.Column('person_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_event_people_person_id'), ['person_id'], unique=False)
@@ -42,6 +46,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_index('ix_posts_listed')
     with op.batch_alter_table('event_people', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_event_people_person_id_users'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_event_people_person_id'))
