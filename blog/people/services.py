@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_
 from blog import citations
 from blog.accounts import services as accounts
 from blog.accounts.models import Invitation, Role, User
+from blog.core.markdown import directives_in
 from blog.core.signals import directive_output_changed, total
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db
@@ -252,9 +253,21 @@ def add_publications(items: list[dict], *, by: User) -> list[Publication]:
     publications = [_publication_from(item) for item in items]
     db.session.add_all(publications)
     db.session.flush()
-    for publication in publications:  # a post may cite a key before its publication is imported
-        publication_changed(publication.key)
+    for key in _cited_among({p.key for p in publications}):  # cited before it was imported
+        publication_changed(key)
     return publications
+
+
+def _cited_among(keys: set[str]) -> list[str]:
+    """Those of ``keys`` some post cites: one scan of the posts for a whole BibTeX file, then
+    the re-rendering only for keys in use."""
+    from blog.posts.models import Post
+
+    cited: set[str] = set()
+    for markdown in db.session.execute(db.select(Post.body_markdown).where(
+            Post.body_markdown.contains(f"[[{PUBLICATION_DIRECTIVE}:"))).scalars():
+        cited.update(key for kind, key in directives_in(markdown) if kind == PUBLICATION_DIRECTIVE)
+    return sorted(cited & keys)
 
 
 def publication_changed(key: str) -> int:
