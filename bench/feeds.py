@@ -4,7 +4,8 @@ Builds two throw-away SQLite databases: a small site (100 posts, 100 events)
 and a large one (100,000 posts and 10,000 events with --full; 20,000 and 2,000
 by default, so the run stays well under two minutes). Then it times every feed
 in-process through the WSGI test client (the median of N requests, after a
-warm-up) and a conditional request answered 304.
+warm-up) and a conditional request answered 304; then, with the page store off, the
+Atom feed's head and its oldest and newest ``?page=N`` archive pages.
 
 Machines are noisy, so the figures that matter are the ratios measured in the
 same run: large/small (a fixed number of newest items should keep them near 1)
@@ -73,6 +74,26 @@ def measure(folder: Path, requests: int) -> dict[str, float]:
     return figures
 
 
+def measure_archive_pages(folder: Path, requests: int, posts: int) -> dict[str, float]:
+    """Rendering cost (page store off) of the Atom feed's head and of its oldest and newest archive
+    pages (``?page=N`` numbered from the oldest post: the newest page has the largest offset)."""
+    from blog.core.pagestore import NoStore
+    from blog.feeds.build import FEED_ITEMS
+
+    app = make_app(folder)
+    app.extensions["page_store"] = NoStore()
+    client = app.test_client()
+    newest = posts // FEED_ITEMS
+    figures = {
+        "Atom head, no store": timed(client, "/feeds/posts.atom", requests),
+        "Atom ?page=1, no store": timed(client, "/feeds/posts.atom?page=1", requests),
+        "Atom newest page, no st.": timed(client, f"/feeds/posts.atom?page={newest}", requests),
+    }
+    with app.app_context():
+        db.engine.dispose()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="100,000 posts and 10,000 events")
@@ -92,8 +113,8 @@ def main() -> None:
         build_site(large_dir, large, large_events)
         print(f"built sites in {time.perf_counter() - started:.1f} s: {args.small} posts/{args.small} events "
               f"and {large:,} posts/{large_events:,} events; median of {args.requests} requests each\n")
-        small = measure(small_dir, args.requests)
-        big = measure(large_dir, args.requests)
+        small = measure(small_dir, args.requests) | measure_archive_pages(small_dir, args.requests, args.small)
+        big = measure(large_dir, args.requests) | measure_archive_pages(large_dir, args.requests, large)
     print(f"{'feed':<22}{'small ms':>10}{'large ms':>10}{'large/small':>13}{'304/200':>10}")
     for name in small:
         ratio_304 = ""

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import (DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms import (DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -59,8 +60,13 @@ class EventForm(FlaskForm):
     registration_url = StringField("Registration link", validators=[Optional(), Length(max=500)],
                                    render_kw={"type": "url"})
     registration_note = TextAreaField("Registration note", validators=[Optional()])
-    organisers = TextAreaField("Organisers", description="One per line: Name, affiliation.")
-    speakers = TextAreaField("Speakers", description="One per line: Name, affiliation.")
+    organiser_people = SelectMultipleField("Organisers from the group's people", coerce=int, validate_choice=False,
+                                           description="Linked to their people page; the event shows on it.")
+    organisers = TextAreaField("Other organisers", description="One per line: Name, affiliation.")
+    speaker_people = SelectMultipleField("Speakers from the group's people", coerce=int, validate_choice=False,
+                                         description="Linked to their people page; the talk shows on it.")
+    speakers = TextAreaField("Other speakers", description="One per line: Name, affiliation. A name that is "
+                             "exactly one person's is linked to them too.")
     tags = StringField("Tags", description="Separate tags with commas.")
     photo = SelectField("Photo", validate_choice=False,
                         description="Shown on the event page and when the page is shared. Upload photos in the photo library.")

@@ -70,7 +70,12 @@ event_writeups = Table(
 
 
 class EventPerson(db.Model):
-    """An organiser or speaker, named as the event credits them (not necessarily a user)."""
+    """An organiser or speaker, named as the event credits them, and linked to the person's page
+    (``person_id``) when they are one of the site's people (a user, with an account or byline-only).
+
+    ``name`` stays the credit as given (a guest speaker has only that); for a linked person, pages
+    show the person's current name and link to ``/people/<slug>``.
+    """
 
     __tablename__ = "event_people"
 
@@ -80,6 +85,13 @@ class EventPerson(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     affiliation: Mapped[str] = mapped_column(String(255), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    person: Mapped[User | None] = relationship(lazy="selectin")
+
+    @property
+    def shown_name(self) -> str:
+        return self.person.display_name if self.person is not None else self.name
 
 
 class EventChange(db.Model):

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import url_for
-from sqlalchemy import case, exists, or_
+from sqlalchemy import case, exists, func, or_
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
@@ -84,9 +84,14 @@ def events_showing(kind: str, obj) -> list[Usage]:
 
 @dataclass
 class PersonInput:
+    """A credit. With ``person_id`` it is one of the site's people (``name`` and ``affiliation``
+    default to theirs); without, a name that is exactly one person's display name is linked to
+    them, and any other name is a guest's."""
+
     name: str
     affiliation: str = ""
     role: str = PersonRole.SPEAKER.value
+    person_id: int | None = None
 
 
 @dataclass
@@ -215,15 +220,50 @@ def _apply(event: Event, data: EventInput, *, by: User) -> None:
     if data.tag_names is not None:
         event.tags = posts.tags_from_names(data.tag_names, by=by)
     if data.people is not None:
-        people = [p for p in data.people if (p.name or "").strip()]
-        for person in people:
-            if person.role not in {r.value for r in PersonRole}:
-                raise ValidationFailed("A person is either an organiser or a speaker.", field="people")
-        event.people = [
-            EventPerson(role=p.role, name=p.name.strip()[:200], affiliation=(p.affiliation or "").strip()[:255],
-                        position=n)
-            for n, p in enumerate(people)
-        ]
+        event.people = _credits(data.people)
+
+
+def linkable_people() -> list[User]:
+    """The site's people an event can credit by link: everyone with a byline (accounts and
+    byline-only people), by name."""
+    return list(db.session.execute(db.select(User).order_by(User.display_name, User.id)).scalars())
+
+
+def _credits(people: list[PersonInput]) -> list[EventPerson]:
+    """The event's people rows, in the order given, each linked to a person where one is meant.
+
+    :raise ValidationFailed: for a role that is neither, or a person id that is no one's.
+    """
+    wanted = [p for p in people if (p.name or "").strip() or p.person_id is not None]
+    for person in wanted:
+        if person.role not in {r.value for r in PersonRole}:
+            raise ValidationFailed("A person is either an organiser or a speaker.", field="people")
+    ids = {p.person_id for p in wanted if p.person_id is not None}
+    linked = {u.id: u for u in db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()} if ids else {}
+    if ids - set(linked):
+        raise ValidationFailed("One of the chosen people is not on the site any more.", field="people")
+    names = {(p.name or "").strip().lower() for p in wanted if p.person_id is None} - {""}
+    by_name: dict[str, list[User]] = {}
+    if names:
+        for user in db.session.execute(db.select(User).where(func.lower(User.display_name).in_(names))).scalars():
+            by_name.setdefault(user.display_name.strip().lower(), []).append(user)
+    rows, seen = [], set()
+    for person in wanted:
+        user = linked.get(person.person_id)
+        if user is None:
+            matches = by_name.get(person.name.strip().lower(), [])
+            user = matches[0] if len(matches) == 1 else None
+        if user is not None and (user.id, person.role) in seen:
+            continue  # chosen from the list and typed in as well
+        if user is not None:
+            seen.add((user.id, person.role))
+        name = (person.name or "").strip() or user.display_name
+        affiliation = (person.affiliation or "").strip()
+        if not affiliation and person.person_id is not None:
+            affiliation = user.affiliation or ""
+        rows.append(EventPerson(role=person.role, name=name[:200], affiliation=affiliation[:255],
+                                position=len(rows), person=user))
+    return rows
 
 
 # What readers follow: a change of any of these is news once the event is published.
@@ -238,7 +278,7 @@ def _facts(event: Event) -> dict:
         "summary": event.summary,
         "description": event.description_markdown,
         "registration": (event.registration_url, event.registration_note),
-        "people": [(p.role, p.name, p.affiliation) for p in event.people],
+        "people": [(p.role, p.name, p.affiliation) for p in event.people],  # a link alone is no news
         "tags": [t.id for t in event.tags],
         "slug": event.slug,
         "timezone": event.timezone,

@@ -65,20 +65,28 @@ def event_json_ld(event: Event, now: datetime) -> dict:
         "eventStatus": SCHEMA_STATUS[event.status],
         "eventAttendanceMode": f"https://schema.org/{mode}EventAttendanceMode",
         **_dates(event),
-        "organizer": [{"@type": "Person", "name": p.name,
-                       **({"affiliation": {"@type": "Organization", "name": p.affiliation}} if p.affiliation else {})}
-                      for p in event.organisers] or {"@type": "Organization", "name": get_settings().site_name,
+        "organizer": [_person(p) for p in event.organisers] or {"@type": "Organization", "name": get_settings().site_name,
                                                       "url": absolute_url("posts.home")},
         "keywords": [t.name for t in event.tags],
     }
     if places:
         data["location"] = places[0] if len(places) == 1 else places
     if event.speakers:
-        data["performer"] = [{"@type": "Person", "name": p.name,
-                              **({"affiliation": {"@type": "Organization", "name": p.affiliation}}
-                                 if p.affiliation else {})} for p in event.speakers]
+        data["performer"] = [_person(p) for p in event.speakers]
     if event.registration_url:
         data["offers"] = {"@type": "Offer", "url": event.registration_url}
     if event.photo is not None:
         data["image"] = [shared_image(event.photo).url]
+    return data
+
+
+def _person(credit) -> dict:
+    """A speaker or organiser; one of the site's people also with their page (and ORCID iD)."""
+    data = {"@type": "Person", "name": credit.shown_name}
+    if credit.affiliation:
+        data["affiliation"] = {"@type": "Organization", "name": credit.affiliation}
+    if credit.person is not None:
+        data["url"] = absolute_url("people.person", slug=credit.person.slug)
+        if credit.person.orcid:
+            data["sameAs"] = f"https://orcid.org/{credit.person.orcid}"
     return data

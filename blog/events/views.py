@@ -11,6 +11,7 @@ from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
@@ -54,7 +55,16 @@ def _template_helpers(state) -> None:
         upcoming_events=services.upcoming_events,
         linkable_events=services.linkable_events,
         event_url=services.event_url,
+        event_person=event_person,
     )
+
+
+def event_person(credit) -> Markup:
+    """A credit as shown on event pages: one of the site's people links to their page."""
+    name = escape(credit.shown_name)
+    if credit.person is not None:
+        name = Markup('<a href="{}">{}</a>').format(url_for("people.person", slug=credit.person.slug), name)
+    return name + (Markup(", ") + credit.affiliation if credit.affiliation else "")
 
 
 def _sitemap_entries():
@@ -138,8 +148,13 @@ def editor_index():
 
 
 def _people_text(event: Event, role: PersonRole) -> str:
+    """The credits linked to no one (guests), one a line, for the free-text field."""
     return "\n".join(f"{p.name}, {p.affiliation}" if p.affiliation else p.name
-                     for p in event.people if p.role == role.value)
+                     for p in event.people if p.role == role.value and p.person_id is None)
+
+
+def _linked_ids(event: Event, role: PersonRole) -> list[int]:
+    return [p.person_id for p in event.people if p.role == role.value and p.person_id is not None]
 
 
 def _fill_form(form: EventForm, event: Event) -> None:
@@ -163,7 +178,9 @@ def _fill_form(form: EventForm, event: Event) -> None:
     for name in ("venue_name", "venue_address", "city", "map_url", "online_url", "registration_url",
                  "registration_note", "slug"):
         getattr(form, name).data = getattr(event, name)
+    form.organiser_people.data = _linked_ids(event, PersonRole.ORGANISER)
     form.organisers.data = _people_text(event, PersonRole.ORGANISER)
+    form.speaker_people.data = _linked_ids(event, PersonRole.SPEAKER)
     form.speakers.data = _people_text(event, PersonRole.SPEAKER)
     form.tags.data = ", ".join(t.name for t in event.tags)
     form.photo.data = event.photo.key if event.photo else ""
@@ -182,8 +199,17 @@ def _local_time(text: str | None, field: str) -> datetime | None:
     raise ValidationFailed(f"“{text}” is not a date and time; use the form 2027-05-20 09:30.", field=field)
 
 
-def _people(text: str | None, role: PersonRole) -> list[services.PersonInput]:
-    people = []
+def _people(ids: list[int] | None, text: str | None, role: PersonRole,
+            event: Event | None) -> list[services.PersonInput]:
+    """The people chosen from the list (in the event's order for those it had, then as listed),
+    then the lines of free text. A chosen person keeps the affiliation the event gave them."""
+    before = {p.person_id: p for p in (event.people if event is not None else [])
+              if p.role == role.value and p.person_id is not None}
+    order = {person_id: n for n, person_id in enumerate(before)}
+    chosen = sorted(dict.fromkeys(ids or []), key=lambda i: order.get(i, len(order)))
+    people = [services.PersonInput(name=before[i].name if i in before else "",
+                                   affiliation=before[i].affiliation if i in before else "",
+                                   role=role.value, person_id=i) for i in chosen]
     for line in (text or "").splitlines():
         name, _, affiliation = line.partition(",")
         if name.strip():
@@ -191,7 +217,7 @@ def _people(text: str | None, role: PersonRole) -> list[services.PersonInput]:
     return people
 
 
-def _input_from(form: EventForm) -> services.EventInput:
+def _input_from(form: EventForm, event: Event | None = None) -> services.EventInput:
     return services.EventInput(
         title=form.title.data or "",
         summary=form.summary.data or "",
@@ -215,7 +241,8 @@ def _input_from(form: EventForm) -> services.EventInput:
         registration_note=form.registration_note.data or "",
         slug=(form.slug.data or "").strip() or None,
         tag_names=(form.tags.data or "").split(","),
-        people=_people(form.organisers.data, PersonRole.ORGANISER) + _people(form.speakers.data, PersonRole.SPEAKER),
+        people=(_people(form.organiser_people.data, form.organisers.data, PersonRole.ORGANISER, event)
+                + _people(form.speaker_people.data, form.speakers.data, PersonRole.SPEAKER, event)),
         photo_key=form.photo.data or "",
     )
 
@@ -223,7 +250,7 @@ def _input_from(form: EventForm) -> services.EventInput:
 def _save(form: EventForm, event: Event | None):
     action = request.form.get("action", "save")
     try:
-        data = _input_from(form)
+        data = _input_from(form, event)
         if event is None:
             event = services.create_event(data, by=current_user)
         else:
@@ -254,6 +281,9 @@ def _form_for(event: Event | None) -> EventForm:
             _fill_form(form, event)
         else:
             form.timezone.data = get_settings().timezone
+    people = [(p.id, p.display_name + (f" ({p.affiliation})" if p.affiliation else ""))
+              for p in services.linkable_people()]
+    form.organiser_people.choices = form.speaker_people.choices = people
     current = event.photo if event is not None else None
     form.photo.choices = [("", "None")] + [
         (p.key, p.label + (f" – {p.alt_text[:40]}" if p.alt_text else ""))

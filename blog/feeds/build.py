@@ -1,8 +1,8 @@
 """Building the feeds: RSS 2.0 and Atom 1.0 (feedgen), JSON Feed 1.1 (by hand), events as Atom.
 
 Every feed holds a fixed number of the newest items, so its cost does not grow
-with the archive; Atom and JSON Feed link to older pages (RFC 5005 paged feeds), so the whole
-back catalogue is reachable. Each entry carries its licence (Atom ``<rights>``, RSS channel
+with the archive; RSS, Atom and JSON Feed link to numbered archive pages (RFC 5005 paged and
+archived feeds, see ``blog.feeds.views``), so the whole back catalogue is reachable. Each entry carries its licence (Atom ``<rights>``, RSS channel
 ``<copyright>``, JSON Feed ``_citable``), its language, its DOI when it has one, and its
 authors with their ORCID iD as ``uri``. Ids never change when a title or slug does: posts and events
 are identified by ``urn:uuid:<uid>``. Content is the post's stored, sanitised
@@ -28,6 +28,8 @@ from blog.site.services import get_settings
 from blog.core.urls import absolute_url, absolutise_urls
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 feed history
+FH = "{" + FH_NS + "}"
 FEED_ITEMS = 20
 EVENT_FEED_ITEMS = 50
 @dataclass
@@ -51,10 +53,24 @@ class FeedInfo:
     subtitle: str
     html_url: str  # the page this feed follows
     self_url: str  # the feed's own absolute address
-    # RFC 5005 paging: the newest page, and the neighbouring pages (None at either end).
+    # RFC 5005 paging (section 3): the newest page, the oldest, and the neighbouring pages (None at
+    # either end); archived feeds (section 4): the subscription document and the neighbouring archive
+    # documents. See ``blog.feeds.views.paged_feed`` for how pages are numbered.
     first_url: str | None = None
+    last_url: str | None = None
     next_url: str | None = None  # older posts
     previous_url: str | None = None  # newer posts
+    current_url: str | None = None  # the subscription document (on archive documents)
+    prev_archive_url: str | None = None  # the next older archive document
+    next_archive_url: str | None = None  # the next newer archive document
+    archive: bool = False  # an archive document: <fh:archive/>
+
+    def paging_links(self) -> list[tuple[str, str]]:
+        """``(rel, href)`` of every RFC 5005 link this page has, in a fixed order."""
+        links = (("first", self.first_url), ("last", self.last_url), ("next", self.next_url),
+                 ("previous", self.previous_url), ("current", self.current_url),
+                 ("prev-archive", self.prev_archive_url), ("next-archive", self.next_archive_url))
+        return [(rel, href) for rel, href in links if href]
 
 
 def _s(moment):
@@ -75,9 +91,8 @@ def _post_generator(info: FeedInfo, items: list[Post], *, self_type: str, enclos
     feed.subtitle(info.subtitle or info.title)
     # feedgen's RSS <link> is the last link given: self first, then the page.
     feed.link(href=info.self_url, rel="self", type=self_type)
-    for rel, href in (("first", info.first_url), ("next", info.next_url), ("previous", info.previous_url)):
-        if href:
-            feed.link(href=href, rel=rel, type=self_type)
+    for rel, href in info.paging_links():
+        feed.link(href=href, rel=rel, type=self_type)
     feed.link(href=info.html_url, rel="alternate", type="text/html")  # last: RSS's <link>
     feed.language(settings.language or "en")
     feed.rights(scholarly.rights_statement(scholarly.site_licence(settings)))  # Atom <rights>, RSS <copyright>
@@ -115,15 +130,27 @@ def _author_uri(author) -> str:
 
 
 def posts_rss(info: FeedInfo, items: list[Post]) -> bytes:
-    return _post_generator(info, items, self_type="application/rss+xml", enclosures=True).rss_str(pretty=False)
+    """RSS 2.0 with the paging links as ``atom:link`` elements in the channel (as WordPress and the
+    RFC 5005 examples for RSS do; feedgen writes only the ``self`` one) and ``<fh:archive/>``."""
+    document = _post_generator(info, items, self_type="application/rss+xml", enclosures=True).rss_str(pretty=False)
+    root = etree.fromstring(document)
+    channel = root.find("channel")
+    self_link = channel.find(f"{ATOM}link[@rel='self']")
+    at = list(channel).index(self_link) + 1
+    for offset, (rel, href) in enumerate(info.paging_links()):
+        link = etree.Element(f"{ATOM}link", href=href, rel=rel, type="application/rss+xml")
+        channel.insert(at + offset, link)
+    if info.archive:
+        channel.insert(at + len(info.paging_links()), etree.Element(f"{FH}archive", nsmap={"fh": FH_NS}))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def posts_atom(info: FeedInfo, items: list[Post]) -> bytes:
     feed = _post_generator(info, items, self_type="application/atom+xml", enclosures=False)
-    return _add_atom_entry_links(feed.atom_str(pretty=False), items)
+    return _add_atom_entry_links(feed.atom_str(pretty=False), items, archive=info.archive)
 
 
-def _add_atom_entry_links(document: bytes, items: list[Post]) -> bytes:
+def _add_atom_entry_links(document: bytes, items: list[Post], *, archive: bool = False) -> bytes:
     """Add each entry's ``<link rel="enclosure">`` and its DOI as ``<link rel="related">``.
 
     feedgen 1.0.0 writes an Atom entry's links without their ``rel``, ``type``
@@ -132,6 +159,13 @@ def _add_atom_entry_links(document: bytes, items: list[Post]) -> bytes:
     validator rejects. The links are added here instead.
     """
     root = etree.fromstring(document)
+    if archive:  # RFC 5005 section 4: before the entries, like the feed's other metadata
+        first_entry = root.find(f"{ATOM}entry")
+        marker = etree.Element(f"{FH}archive", nsmap={"fh": FH_NS})
+        if first_entry is None:
+            root.append(marker)
+        else:
+            first_entry.addprevious(marker)
     by_id = {_entry_id(post.uid): post for post in items}
     for entry in root.iter(f"{ATOM}entry"):
         post = by_id.get(entry.findtext(f"{ATOM}id"))
@@ -159,6 +193,11 @@ def posts_json(info: FeedInfo, items: list[Post]) -> bytes:
     }
     if info.next_url:
         feed["next_url"] = info.next_url
+    if info.first_url:
+        # JSON Feed has only ``next_url``: the other RFC 5005 relations go in an extension object.
+        feed["_rfc5005"] = {"about": "https://www.rfc-editor.org/rfc/rfc5005",
+                            **{rel.replace("-", "_"): href for rel, href in info.paging_links()},
+                            "archive": info.archive}
     for post in items:
         item = {
             "id": _entry_id(post.uid),

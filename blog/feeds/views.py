@@ -1,4 +1,5 @@
-"""Feed addresses: posts (RSS, Atom, JSON Feed; all, per tag, per author), events (Atom, iCalendar).
+"""Feed addresses: posts (RSS, Atom, JSON Feed; all, per tag, per author; paged with ``?page=N``),
+events (Atom, iCalendar).
 
 Every feed answers conditional requests (ETag and Last-Modified from the content
 stamp, so a 304 costs one indexed read), is kept in the page store, and carries Cache-Control.
@@ -8,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request
 
 from blog.core.cache import cached_page
-from blog.errors import ValidationFailed
 from blog.events import services as events
 from blog.feeds import build
 from blog.feeds.ical import calendar_for
@@ -31,30 +31,70 @@ def _respond(body: bytes, mimetype: str):
 
 
 def _render(kind: str, info: build.FeedInfo, *conditions, endpoint: str, **values):
-    """The feed's newest posts; Atom and JSON Feed also answer ``?before=``/``?after=`` with older or
-    newer pages and link them (RFC 5005 paged feeds: ``first``, ``next``, ``previous``).
+    """The feed's newest posts (the subscription document), or with ``?page=N`` one of its archive
+    pages, in RSS, Atom or JSON Feed: see ``paged_feed``.
 
-    :raise 404: for a malformed page cursor.
+    :raise 404: for a page that is not a number, or not a complete archive page.
     """
-    if kind == "rss":
-        page = posts.page_of_posts(*conditions, per_page=build.FEED_ITEMS)
-        return _respond(build.posts_rss(info, page.items), RSS)
-    before, after = request.args.get("before"), request.args.get("after")
-    try:
-        page = posts.page_of_posts(*conditions, per_page=build.FEED_ITEMS, before=before, after=after)
-    except ValidationFailed:
+    page = request.args.get("page")
+    if page is not None and not (page.isdigit() and page == str(int(page))):
         abort(404)
-    info.first_url = absolute_url(endpoint, kind=kind, **values)
-    if before or after:
-        info.self_url = absolute_url(endpoint, kind=kind, **values, **({"before": before} if before
-                                                                       else {"after": after}))
-    if page.older:
-        info.next_url = absolute_url(endpoint, kind=kind, **values, before=page.older)
-    if page.newer:
-        info.previous_url = absolute_url(endpoint, kind=kind, **values, after=page.newer)
+    items = paged_feed(info, *conditions, number=int(page) if page else None,
+                       url=lambda **extra: absolute_url(endpoint, kind=kind, **values, **extra))
+    if kind == "rss":
+        return _respond(build.posts_rss(info, items), RSS)
     if kind == "atom":
-        return _respond(build.posts_atom(info, page.items), ATOM)
-    return _respond(build.posts_json(info, page.items), JSON_FEED)
+        return _respond(build.posts_atom(info, items), ATOM)
+    return _respond(build.posts_json(info, items), JSON_FEED)
+
+
+def paged_feed(info: build.FeedInfo, *conditions, number: int | None, url) -> list:
+    """The posts of one page of a feed, and its RFC 5005 links set on ``info``.
+
+    The feed is both an RFC 5005 *paged* feed (section 3: ``first``, ``last``, ``next`` to older,
+    ``previous`` to newer) and an *archived* feed (section 4: ``prev-archive``, ``next-archive``,
+    ``current``, and ``<fh:archive/>`` on archive documents), so a client that knows either walks
+    the whole back catalogue, and the W3C validator knows every relation used.
+
+    Pages are numbered from the oldest post: page 1 holds the ``FEED_ITEMS`` oldest posts, page 2
+    the next ones, and so on, and only *complete* pages are archive pages. A complete page's
+    address and content therefore never change when posts are published (they go after it), so
+    a harvester that has read ``?page=7`` never needs it again, and a proxy could keep it for ever.
+    Counting from the newest (``?page=2`` = the second newest 20) would move every post to another
+    page with each new one; a cursor of the newest item would name stable pages too, but gives no
+    ``last`` address and no way to jump to a page. The price: posts published with a date in the
+    past, or deleted, shift the pages after them once; entries keep their ``id``, so harvesters
+    that de-duplicate by id (Rogue Scholar does, by ``guid``/``id``) lose nothing.
+
+    The subscription document (the feed's address without ``?page``, unchanged and cached like
+    any page) holds the newest ``FEED_ITEMS`` posts, so it overlaps the newest archive page: the
+    newest posts not on a complete page are only there. ``next`` and ``prev-archive`` from it lead
+    to the newest complete page, and ``last`` is page 1.
+
+    :raise 404: when ``number`` is not a complete archive page.
+    """
+    per_page = build.FEED_ITEMS
+    total = posts.count_listed_posts(*conditions)
+    complete = total // per_page
+    head = url()
+    info.first_url = head
+    info.last_url = url(page=1) if complete else head
+    if number is None:
+        if complete:
+            info.next_url = info.prev_archive_url = url(page=complete)
+        return posts.page_of_posts(*conditions, per_page=per_page).items
+    if not 1 <= number <= complete:
+        abort(404)
+    info.self_url = url(page=number)
+    info.archive = True
+    info.current_url = head
+    if number > 1:
+        info.next_url = info.prev_archive_url = url(page=number - 1)
+    if number < complete:
+        info.previous_url = info.next_archive_url = url(page=number + 1)
+    else:
+        info.previous_url = head
+    return posts.numbered_page_of_posts(*conditions, number=number, per_page=per_page, total=total)
 
 
 FORMATS = ("rss", "atom", "json")

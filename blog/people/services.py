@@ -13,11 +13,13 @@ from urllib.parse import quote
 
 from flask import current_app, render_template
 from markupsafe import Markup
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 
 from blog import citations
 from blog.accounts import services as accounts
 from blog.accounts.models import Invitation, Role, User
+from blog.core.markdown import directives_in
+from blog.core.signals import directive_output_changed, total
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db
 from blog.people.models import PersonProfile, Publication, publication_people
@@ -188,13 +190,18 @@ def person_json_ld(person: User, profile: PersonProfile | None) -> dict:
 def talks(person: User, *, now=None) -> list:
     """Published events where ``person`` speaks or organises, newest first.
 
-    Events credit people by name (``EventPerson.name``), so a talk is matched on the person's name.
+    A credit linked to the person (``EventPerson.person_id``) counts; so does, for a credit linked
+    to no one (one saved before people could be linked, or before the person had a page), their
+    name as the event gives it, ignoring case. A credit linked to someone else never counts, even
+    under the same name.
     """
     from blog.events.models import Event, EventPerson
 
+    credited = or_(EventPerson.person_id == person.id,
+                   and_(EventPerson.person_id.is_(None),
+                        func.lower(EventPerson.name) == person.display_name.strip().lower()))
     return list(db.session.execute(
-        db.select(Event).where(Event.published_at.is_not(None),
-                               Event.people.any(func.lower(EventPerson.name) == person.display_name.lower()))
+        db.select(Event).where(Event.published_at.is_not(None), Event.people.any(credited))
         .order_by(Event.sort_at.desc().nulls_last(), Event.id.desc())).scalars())
 
 
@@ -246,7 +253,30 @@ def add_publications(items: list[dict], *, by: User) -> list[Publication]:
     publications = [_publication_from(item) for item in items]
     db.session.add_all(publications)
     db.session.flush()
+    for key in _cited_among({p.key for p in publications}):  # cited before it was imported
+        publication_changed(key)
     return publications
+
+
+def _cited_among(keys: set[str]) -> list[str]:
+    """Those of ``keys`` some post cites: one scan of the posts for a whole BibTeX file, then
+    the re-rendering only for keys in use."""
+    from blog.posts.models import Post
+
+    cited: set[str] = set()
+    for markdown in db.session.execute(db.select(Post.body_markdown).where(
+            Post.body_markdown.contains(f"[[{PUBLICATION_DIRECTIVE}:"))).scalars():
+        cited.update(key for kind, key in directives_in(markdown) if kind == PUBLICATION_DIRECTIVE)
+    return sorted(cited & keys)
+
+
+def publication_changed(key: str) -> int:
+    """Bring every post citing ``[[publication:KEY]]`` up to date after the publication with that key
+    was added, edited or deleted (the change signal photos and social posts use); their stored
+    HTML changes in this transaction, so the content version, and with it every cached page,
+    moves at the commit. Returns how many posts were re-rendered.
+    """
+    return total(directive_output_changed.send(PUBLICATION_DIRECTIVE, key=key))
 
 
 def import_bibtex(text: str, *, by: User) -> list[Publication]:
@@ -386,8 +416,10 @@ def import_doi(value: str, *, by: User, fetch: Fetcher | None = None) -> Publica
 
 def delete_publication(publication: Publication, *, by: User) -> None:
     accounts.require_role(by, Role.EDITOR, "delete publications")
+    key = publication.key
     db.session.delete(publication)
     db.session.flush()
+    publication_changed(key)  # citing posts show the "not in the publications" note instead of the card
 
 
 def publication_by_key(key: str) -> Publication:
@@ -443,12 +475,13 @@ def recent_publications(*, limit: int = 20, since=None, until=None) -> list[Publ
                                    .limit(limit)).scalars())
 
 
-def publication_card_directive(key: str) -> Markup | None:
-    """HTML for ``[[publication:KEY]]``: the formatted citation as a card; None for an unknown key."""
+def publication_card_directive(key: str) -> Markup:
+    """HTML for ``[[publication:KEY]]``: the formatted citation as a card; for a key with no
+    publication (deleted, or not imported yet) a note naming the key, never a broken card."""
     try:
         publication = publication_by_key(key)
     except NotFound:
-        return None
+        return Markup(render_template("people/_publication_missing.html", key=key).strip())
     return Markup(render_template("people/_publication_card.html", publication=publication,
                                   citation=citations.formatted(publication.item)).strip())
 

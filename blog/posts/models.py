@@ -71,6 +71,9 @@ class Post(db.Model):
     __table_args__ = (
         # Every public listing filters on status and sorts newest first.
         Index("ix_posts_status_published", "status", "published_at", "id"),
+        # Counting listed posts and paging by offset (numbered feed archive pages) read this index
+        # alone, in date order: (status, published_at) cannot, status being one of two values.
+        Index("ix_posts_listed", "kind", "published_at", "id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

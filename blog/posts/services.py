@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, url_for
-from sqlalchemy import and_, or_, tuple_
+from sqlalchemy import and_, func, or_, tuple_
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
@@ -498,6 +498,36 @@ def page_of_posts(*conditions, per_page: int, before: str | None = None, after: 
         older = _cursor(rows[-1]) if rows and has_more else None
         newer = _cursor(rows[0]) if rows and older_bound else None
     return Page(items=rows, older=older, newer=newer)
+
+
+def count_listed_posts(*conditions, now: datetime | None = None) -> int:
+    """How many posts a listing (or feed) with these conditions holds."""
+    now = now or utcnow()
+    return db.session.execute(db.select(func.count(Post.id)).where(listed_filter(now), *conditions)).scalar_one()
+
+
+def numbered_page_of_posts(*conditions, number: int, per_page: int, total: int | None = None,
+                           now: datetime | None = None) -> list[Post]:
+    """Page ``number`` of a listing counted from its oldest post: page 1 holds the ``per_page`` oldest
+    posts, page 2 the next ones, and so on; returned newest first.
+
+    A page's contents depend only on the posts older than its newest one, so a full page stays the
+    same when newer posts are published (what archived feed pages need). The offset walks the
+    ``ix_posts_listed`` index; given ``total`` (``count_listed_posts``), from whichever end is
+    nearer, so the walk is at most half the listing (about 20 ms at 100,000 posts on SQLite,
+    measured by bench/feeds.py).
+    """
+    now = now or utcnow()
+    query = db.select(Post).where(listed_filter(now), *conditions).limit(per_page)
+    from_oldest = (number - 1) * per_page
+    from_newest = total - number * per_page if total is not None else None
+    if from_newest is not None and 0 <= from_newest < from_oldest:
+        return list(db.session.execute(query.order_by(Post.published_at.desc(), Post.id.desc())
+                                       .offset(from_newest)).scalars())
+    rows = list(db.session.execute(query.order_by(Post.published_at.asc(), Post.id.asc())
+                                   .offset(from_oldest)).scalars())
+    rows.reverse()
+    return rows
 
 
 def visible_post_by_slug(slug: str, *, now: datetime | None = None,

@@ -55,6 +55,10 @@ def test_export_import_export_gives_the_same_document(make_app, tmp_path):
         assert _without_timestamp(second) == _without_timestamp(first)
         for section in ("people", "tags", "photos", "posts", "redirects", "events", "social_posts", "subscribers"):
             assert second[section], section
+        # The demo's organisers are linked to their people (event_people.person_id), and stay linked.
+        linked = [(p["name"], p["person_id"]) for event in second["events"] for p in event["people"]
+                  if p["person_id"] is not None]
+        assert linked and all(person_id in {u["id"] for u in second["people"]} for _, person_id in linked)
         photo_files = {Path(p).name for photo in second["photos"] for p in photo["files"]}
         assert photo_files == {p.name for p in (tmp_path / "new-media" / "photos").iterdir()}
 
