@@ -173,7 +173,9 @@
   function autosave(options) {
     clearTimeout(autosaveTimer);
     clearTimeout(retryTimer);
-    if (!dirty || saving || submitting) { return; }
+    // Not while a submission waits for saves in flight either: it carries the text itself, and a
+    // first autosave started then would create the post a second time beside the form's.
+    if (!dirty || saving || submitting || submitWaiting) { return; }
     var text = currentText();
     if (!form.dataset.postId && !text.title.trim() && !text.body.trim()) { return; }
     if (!navigator.onLine) { offline(); return; }

@@ -9,6 +9,9 @@ import time
 import pytest
 from flask import request
 
+from blog.extensions import db
+from blog.posts.models import Post
+
 from tests.editor import seed_post as seed
 from tests.editor.rich import BODY, markdown, settle
 from tests.editor.test_rich_editor import button, start_writing, upload_with_photo_button
@@ -167,6 +170,50 @@ def test_a_caption_typed_just_before_publish_is_saved_first_and_published(live_s
     visitor.goto(f"{live_server.url}/posts/a-caption-at-the-last-second")
     assert visitor.locator("article figure.photo figcaption").inner_text() == "Everyone, before lunch"
     reader.close()
+    settle(page)
+
+
+def test_publish_before_the_first_autosave_reached_the_server_makes_one_post(live_server, page):
+    """The first autosave creates the post. If it falls due while Publish waits for a photo's
+    details, it must not start: the form, sent next to the address for new posts, would create
+    the post a second time."""
+    page.route("**/editor/posts/new/autosave", lambda route: route.abort())  # no connection yet
+    start_writing(live_server, page, "Our day in pictures.")
+    page.get_by_label("Title").fill("One post, not two")
+    upload_with_photo_button(page, "room.jpg")
+    on_photo = photo_group(page, "room.jpg")
+    on_photo.get_by_label("Alt text").fill("A seminar room")
+    page.locator("#save-status", has_text="Offline").wait_for()  # nothing on the server yet
+    page.unroute("**/editor/posts/new/autosave")
+    views = live_server.app.view_functions
+
+    running = []  # requests the server is still answering
+
+    def slowed(view, seconds):
+        def slow(*args, **kwargs):
+            running.append(view)
+            try:
+                time.sleep(seconds)
+                return view(*args, **kwargs)
+            finally:
+                running.remove(view)
+        return slow
+
+    # The photo's details take longer than the quiet time (2 s) after which an autosave is due,
+    # and that autosave would still be on its way when they are done.
+    views["media.update"] = slowed(views["media.update"], 4)
+    views["editor.autosave_new"] = slowed(views["editor.autosave_new"], 3)
+    on_photo.get_by_label("Caption").fill("Everyone, before lunch")
+    page.locator(BODY).press("End")
+    page.keyboard.type(" And after.")  # an autosave falls due 2 s from now, while Publish waits
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("Published.").wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    while running:  # an autosave the browser gave up on still reaches the database
+        page.wait_for_timeout(100)
+    with live_server.app.app_context():
+        posts = db.session.execute(db.select(Post.title, Post.status)).all()
+    assert [(title, status) for title, status in posts] == [("One post, not two", "published")]
     settle(page)
 
 
