@@ -152,8 +152,8 @@ EVENT_LISTS = ("upcoming", "past", "announced")
 
 class EventQuerySchema(PageQuerySchema):
     status = fields.Str(validate=validate.OneOf(EVENT_LISTS), metadata={"description": (
-        "`upcoming`: not over yet, soonest first; `past`: over, latest first; `announced`: upcoming "
-        "announcements whose details are to follow. Without it: every published event, latest first.")})
+        "`upcoming`: not over yet, soonest first; `past`: over, latest first; `announced`: upcoming events "
+        "announced but not confirmed yet (\"watch this space\"). Without it: every published event, latest first.")})
     tag = fields.Str(validate=validate.Length(min=1, max=120), metadata={"description": "A tag's slug."})
 
 

@@ -509,7 +509,7 @@ def listing_query(which: str | None, *, now: datetime | None = None, tag: Tag | 
 
     - ``upcoming``: not over yet, soonest first, to-be-announced last;
     - ``past``: over or marked held, latest first;
-    - ``announced``: upcoming announcements with details to follow (status "announced");
+    - ``announced``: upcoming, announced but not confirmed yet (status "announced", "watch this space");
     - ``None``: all published events, latest start first, undated last.
     """
     now = now or utcnow()
