@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import http
 from functools import wraps
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint, abort
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
@@ -22,7 +25,8 @@ from blog.api import schemas
 from blog.api import services
 from blog.api.services import Scope
 from blog.core import mail
-from blog.core.time import to_local
+from blog.core.time import is_valid_zone, to_local
+from blog.errors import ValidationFailed
 from blog.core.urls import absolute_url
 from blog.events import services as events
 from blog.events.models import Event, Precision
@@ -35,7 +39,22 @@ from blog.posts import services as posts
 from blog.posts.models import Post
 from blog.site.services import get_settings
 
-bp = Blueprint("api_admin", __name__, url_prefix="/api/v1/admin",
+class _Parser(FlaskParser):
+    """webargs' Flask parser, plus ``multipart``: form fields and files of one multipart request."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class AdminBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "multipart": "multipart/form-data"}
+
+
+bp = AdminBlueprint("api_admin", __name__, url_prefix="/api/v1/admin",
                description="Admin API: for scripts, with a personal token (`Authorization: Bearer ...`).")
 csrf.exempt(bp)
 
@@ -94,15 +113,11 @@ def documented(*scopes: str, statuses=(401, 403, 429)):
 
     def decorator(view):
         for status in statuses:
-            view = bp.alt_response(status, response=_RESPONSE_NAMES[status])(view)
+            # The component flask-smorest registered for the status (its name varies across Python versions).
+            view = bp.alt_response(status, response=http.HTTPStatus(status).name)(view)
         return bp.doc(security=[{"bearerAuth": list(scopes)}])(view)
 
     return decorator
-
-
-_RESPONSE_NAMES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-                   409: "CONFLICT", 413: "REQUEST_ENTITY_TOO_LARGE", 422: "UNPROCESSABLE_CONTENT",
-                   429: "TOO_MANY_REQUESTS"}
 
 
 # --- what each item looks like -------------------------------------------------------------------
@@ -223,8 +238,24 @@ _EVENT_FIELDS = {"title": "title", "precision": "precision", "timezone": "timezo
                  "registration_note": "registration_note", "status": "status", "slug": "slug", "tags": "tag_names"}
 
 
+def _local(moment, zone: str):
+    """A start or end given with an offset, as wall-clock time in the event's zone (naive: as given)."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    if not is_valid_zone(zone or ""):
+        return moment.replace(tzinfo=None)  # the service refuses the zone, naming it
+    try:
+        return to_local(moment, zone).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        raise ValidationFailed("That date is out of range.", field="start") from None
+
+
 def _event_input(data: dict, base: events.EventInput | None = None) -> events.EventInput:
     given = {_EVENT_FIELDS[k]: v for k, v in data.items() if k in _EVENT_FIELDS}
+    zone = given.get("timezone") or (base.timezone if base else events.EventInput(title="").timezone)
+    for name in ("start_local", "end_local"):
+        if name in given:
+            given[name] = _local(given[name], zone)
     if base is None:
         return events.EventInput(**given)
     return dataclasses.replace(base, **given)
@@ -302,16 +333,15 @@ def publish_event(event_id: int):
 @bp.route("/photos", methods=["POST"])
 @documented(Scope.POSTS_WRITE, Scope.EVENTS_WRITE, statuses=(401, 403, 413, 422, 429))
 @requires(Scope.POSTS_WRITE, Scope.EVENTS_WRITE)
-@bp.arguments(schemas.PhotoFileSchema, location="files")
-@bp.arguments(schemas.PhotoUploadSchema, location="form")
+@bp.arguments(schemas.PhotoUploadSchema, location="multipart")
 @bp.response(201, schemas.PhotoSchema)
-def upload_photo(files, form):
+def upload_photo(form):
     """Upload a photo (multipart, field `file`; scope `posts:write` or `events:write`)
 
     The same checks and limits as the editor's upload (`MAX_UPLOAD_BYTES`, `MAX_IMAGE_PIXELS`);
     the answer's `directive` shows the photo in a post.
     """
-    upload = files["file"]
+    upload = form["file"]
     photo = media.store_photo(upload.read(), upload.filename or "photo", by=user())
     if form.get("alt_text") or form.get("caption"):
         media.update_photo(photo, by=user(), alt_text=form.get("alt_text"), caption=form.get("caption"))

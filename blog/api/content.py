@@ -107,8 +107,8 @@ def _utc(moment: datetime | None) -> datetime | None:
         return None
     try:
         return moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        abort(400, message="That date is out of range.")
+    except (OverflowError, ValueError):  # within a day of year 1 or 9999: as good as the end of time
+        return (datetime.min if moment.year < 5000 else datetime.max).replace(tzinfo=UTC)
 
 
 NOTHING = db.false()
@@ -142,7 +142,7 @@ def posts_list(**args):
     try:
         page = posts.page_of_posts(*conditions, per_page=_limit(args), before=raw)
     except ValidationFailed:
-        abort(400, message="That cursor is not valid here: use the `next` link of a previous page.")
+        abort(404, message=cursors.NO_SUCH_PAGE)
     return _page([post_data(p) for p in page.items], cursors.encode("p", page.older) if page.older else None)
 
 

@@ -7,12 +7,17 @@ import binascii
 from flask_smorest import abort
 
 
+NO_SUCH_PAGE = "There is no such page: use the `next` link of a previous page as it is."
+
+
+
 def encode(kind: str, value: str) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
 
 
 def decode(kind: str, cursor: str | None) -> str | None:
-    """The value inside a cursor of ``kind``; a 400 problem for anything else."""
+    """The value inside a cursor of ``kind``; for anything else a 404 problem, as the feeds answer a
+    malformed page link: the page it names does not exist."""
     if cursor is None:
         return None
     try:
@@ -21,7 +26,7 @@ def decode(kind: str, cursor: str | None) -> str | None:
         text = ""
     found, _, value = text.partition(":")
     if found != kind or not value:
-        abort(400, message="That cursor is not valid here: use the `next` link of a previous page.")
+        abort(404, message=NO_SUCH_PAGE)
     return value
 
 
@@ -30,5 +35,5 @@ def offset_of(cursor: str | None) -> int:
     if value is None:
         return 0
     if not value.isdigit() or len(value) > 9:
-        abort(400, message="That cursor is not valid here: use the `next` link of a previous page.")
+        abort(404, message=NO_SUCH_PAGE)
     return int(value)

@@ -1,6 +1,7 @@
 """Marshmallow schemas of the API: they validate input and are the source of the OpenAPI document."""
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from blog.core.time import UTC
@@ -9,7 +10,7 @@ from blog.events.models import EventStatus, Precision
 from blog.newsletter.models import Receives
 
 MAX_LIMIT = 100
-CURSOR = fields.Str(validate=validate.Length(min=1, max=200),
+CURSOR = fields.Str(validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[A-Za-z0-9_-]+$")],
                     metadata={"description": "The opaque cursor of the page to fetch, from a previous page's `next`."})
 
 
@@ -220,8 +221,9 @@ class EventWriteSchema(Schema):
     timezone = fields.Str(validate=validate.Length(min=1, max=64))
     summary = fields.Str(validate=validate.Length(max=5000))
     description_markdown = fields.Str(validate=validate.Length(max=200_000))
-    start = fields.NaiveDateTime(metadata={"description": "precision `time`: local start, no offset."})
-    end = fields.NaiveDateTime(metadata={"description": "precision `time`: local end."})
+    start = fields.DateTime(metadata={"description": "precision `time`: the start in the event's time zone "
+                                                     "(no offset), or with an offset (converted to that zone)."})
+    end = fields.DateTime(metadata={"description": "precision `time`: the end, like `start`."})
     start_date = fields.Date(metadata={"description": "precision `day`: the (first) day."})
     end_date = fields.Date(metadata={"description": "precision `day`: the last day."})
     year = fields.Int(validate=validate.Range(min=1900, max=2999))
@@ -261,13 +263,10 @@ class AdminEventSchema(Schema):
 
 
 class PhotoUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "The photo: JPEG, PNG, WebP, GIF, HEIC/HEIF."})
     alt_text = fields.Str(validate=validate.Length(max=1000),
                           metadata={"description": "Needed before a post showing the photo can be published."})
     caption = fields.Str(validate=validate.Length(max=2000))
-
-
-class PhotoFileSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
 class PhotoSchema(Schema):
@@ -280,7 +279,7 @@ class PhotoSchema(Schema):
 
 
 class SubscriberCreateSchema(Schema):
-    email = fields.Str(required=True, validate=validate.Length(min=3, max=320))
+    email = fields.Email(required=True, validate=validate.Length(min=3, max=320))
     name = fields.Str(validate=validate.Length(max=200))
     receives = fields.Str(validate=validate.OneOf([r.value for r in Receives]))
     tags = fields.List(fields.Str(validate=validate.Length(min=1, max=80)), validate=validate.Length(max=50))
