@@ -45,7 +45,11 @@ class _Parser(FlaskParser):
     __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
 
     def load_multipart(self, req, schema):
-        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+        """Each field once: a repeated one is a list, which a field expecting one value refuses
+        (webargs' proxy would quietly take the first)."""
+        fields = CombinedMultiDict([req.form, req.files])
+        return {name: values[0] if len(values) == 1 else values
+                for name, values in fields.lists()}
 
 
 class AdminBlueprint(Blueprint):
