@@ -232,10 +232,9 @@ def from_environment(environ=None) -> dict:
         "LOGIN_LIMITS": environ.get("LOGIN_LIMITS") or "5 per minute;30 per hour",
         "LOGIN_ACCOUNT_LIMITS": environ.get("LOGIN_ACCOUNT_LIMITS") or "5 per minute;30 per hour",
         "INVITATION_DAYS": _int(environ, "INVITATION_DAYS", 7),
-        # The API (blog.api): requests per personal token, and the page sizes of the Content API.
+        # The API (blog.api): requests per personal token, and the Content API's page size (at most 100).
         "API_RATE_LIMITS": environ.get("API_RATE_LIMITS") or "120 per minute;3000 per hour",
         "API_PAGE_SIZE": _int(environ, "API_PAGE_SIZE", 20),
-        "API_MAX_PAGE_SIZE": _int(environ, "API_MAX_PAGE_SIZE", 100),
         # flask-smorest: the OpenAPI document is generated from the code, served at /api/v1/openapi.json.
         "API_TITLE": "Research group blog API",
         "API_VERSION": "1",

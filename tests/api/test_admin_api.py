@@ -327,3 +327,18 @@ def test_subscriber_double_opt_in_and_duplicates(client, appctx, app):
     assert duplicate.status_code == 409 and duplicate.get_json()["type"] == "urn:blog:problem:already-subscribed"
     bad = client.post("/api/v1/admin/subscribers", headers=headers, json={"email": "not an address"})
     assert bad.status_code == 422 and "email" in bad.get_json()["errors"]
+
+
+def test_two_tag_names_with_one_slug_make_one_tag(client, appctx):
+    """Found by schemathesis: "Maths" and "maths" made the save insert the same tag twice (a 500)."""
+    headers = bearer(make_token(make_user(Role.AUTHOR), Scope.POSTS_WRITE))
+    response = client.post("/api/v1/admin/posts", headers=headers, json={"title": "T", "tags": ["Maths", "maths"]})
+    assert response.status_code == 201 and response.get_json()["tags"] == ["Maths"]
+
+
+def test_a_repeated_multipart_field_is_refused(client, appctx):
+    """Found by schemathesis: a second alt_text was silently dropped."""
+    headers = bearer(make_token(make_user(Role.AUTHOR), Scope.POSTS_WRITE))
+    data = {"file": (io.BytesIO(photo_bytes(64, 64)), "p.jpg"), "alt_text": ["one", "two"]}
+    response = client.post("/api/v1/admin/photos", headers=headers, data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "alt_text" in response.get_json()["errors"]
