@@ -114,6 +114,14 @@ def _utc(moment: datetime | None) -> datetime | None:
 NOTHING = db.false()
 
 
+def _by_slug(model, slug: str):
+    """The tag or person with this slug, or None (also for a slug no row can have: PostgreSQL
+    refuses a NUL character even in a query)."""
+    if "\x00" in slug:
+        return None
+    return db.session.execute(db.select(model).where(model.slug == slug)).scalar_one_or_none()
+
+
 # --- routes --------------------------------------------------------------------------------------
 
 @bp.route("/posts")
@@ -129,10 +137,10 @@ def posts_list(**args):
     """
     conditions = []
     if args.get("tag"):
-        tag = db.session.execute(db.select(Tag).where(Tag.slug == args["tag"])).scalar_one_or_none()
+        tag = _by_slug(Tag, args["tag"])
         conditions.append(posts.tag_condition(tag) if tag is not None else NOTHING)
     if args.get("author"):
-        author = db.session.execute(db.select(User).where(User.slug == args["author"])).scalar_one_or_none()
+        author = _by_slug(User, args["author"])
         conditions.append(posts.author_condition(author) if author is not None else NOTHING)
     if (after := _utc(args.get("published_after"))) is not None:
         conditions.append(Post.published_at >= after)
@@ -155,6 +163,8 @@ def posts_list(**args):
                  description="No published post has this slug")
 def post(slug: str):
     """One published post by its slug"""
+    if "\x00" in slug:
+        abort(404, message="There is no published post with this slug.")
     try:
         found, moved_to = posts.visible_post_by_slug(slug, kind=PostKind.POST)
     except NotFound:
@@ -173,7 +183,7 @@ def events_list(**args):
     """Published events"""
     tag = None
     if args.get("tag"):
-        tag = db.session.execute(db.select(Tag).where(Tag.slug == args["tag"])).scalar_one_or_none()
+        tag = _by_slug(Tag, args["tag"])
         if tag is None:
             return _page([], None)
     now = utcnow()

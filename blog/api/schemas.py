@@ -2,12 +2,39 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema as BaseSchema
+from marshmallow import ValidationError, fields, pre_load, validate
 
 from blog.core.time import UTC
 from blog.events.dates import SEASONS
 from blog.events.models import EventStatus, Precision
 from blog.newsletter.models import Receives
+
+NUL = "\x00"
+
+
+class Schema(BaseSchema):
+    """Input with a NUL character anywhere is refused (422): PostgreSQL cannot store one, and no
+    text a person writes contains it."""
+
+    @pre_load
+    def _refuse_nul(self, data, **kwargs):
+        def has_nul(value) -> bool:
+            if isinstance(value, str):
+                return NUL in value
+            if isinstance(value, (list, tuple)):
+                return any(has_nul(v) for v in value)
+            if isinstance(value, dict):
+                return any(has_nul(k) or has_nul(v) for k, v in value.items())
+            return False
+
+        if hasattr(data, "items"):
+            bad = {key: ["A NUL character is not allowed here."] for key, value in data.items()
+                   if has_nul(key) or (not hasattr(value, "read") and has_nul(value))}
+            if bad:
+                raise ValidationError(bad)
+        return data
+
 
 MAX_LIMIT = 100
 CURSOR = fields.Str(validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[A-Za-z0-9_-]+$")],
@@ -136,7 +163,9 @@ class AuthorPageSchema(PageSchema):
 
 # --- Content API: queries ----------------------------------------------------------------------
 
-class PageQuerySchema(Schema):
+class PageQuerySchema(BaseSchema):
+    """Queries take any text (a slug no row has finds nothing); only bodies refuse NUL characters."""
+
     limit = _limit()
     cursor = CURSOR
 

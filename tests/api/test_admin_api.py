@@ -350,3 +350,15 @@ def test_a_repeated_multipart_field_is_refused(client, appctx):
     data = {"file": (io.BytesIO(photo_bytes(64, 64)), "p.jpg"), "alt_text": ["one", "two"]}
     response = client.post("/api/v1/admin/photos", headers=headers, data=data, content_type="multipart/form-data")
     assert response.status_code == 422 and "alt_text" in response.get_json()["errors"]
+
+
+def test_nul_characters_are_refused_in_bodies_and_find_nothing_in_queries(client, appctx):
+    """Found by schemathesis on PostgreSQL, which cannot store (or even compare) a NUL character."""
+    headers = bearer(make_token(make_user(Role.AUTHOR), Scope.POSTS_WRITE))
+    response = client.post("/api/v1/admin/posts", headers=headers, json={"title": "T", "body_markdown": "a\x00b"})
+    assert response.status_code == 422 and "body_markdown" in response.get_json()["errors"]
+    response = client.post("/api/v1/admin/posts", headers=headers, json={"title": "T", "tags": ["x\x00"]})
+    assert response.status_code == 422 and "tags" in response.get_json()["errors"]
+    assert client.get("/api/v1/posts?tag=%00&author=%00").get_json()["items"] == []
+    assert client.get("/api/v1/events?tag=%00").get_json()["items"] == []
+    assert client.get("/api/v1/posts/a%00b").status_code == 404
