@@ -25,7 +25,7 @@ from blog.api import schemas
 from blog.api import services
 from blog.api.services import Scope
 from blog.core import mail
-from blog.core.time import is_valid_zone, to_local
+from blog.core.time import is_valid_zone, to_local, utcnow
 from blog.errors import ValidationFailed
 from blog.core.urls import absolute_url
 from blog.events import services as events
@@ -127,8 +127,6 @@ def documented(*scopes: str, statuses=(401, 403, 429)):
 # --- what each item looks like -------------------------------------------------------------------
 
 def admin_post(post: Post) -> dict:
-    from blog.core.time import utcnow
-
     return {
         "id": post.id, "slug": post.slug, "title": post.title, "status": post.status, "version": post.version,
         "body_markdown": post.body_markdown, "excerpt": post.excerpt, "published_at": post.published_at,

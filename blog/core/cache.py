@@ -75,8 +75,9 @@ def is_personal_request(request, config) -> bool:
     cookies = request.cookies
     return (config["SESSION_COOKIE_NAME"] in cookies
             or config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies
-            # An API token (``Authorization: Bearer``): never answered from, nor put in, the page store.
-            or "Authorization" in request.headers)
+            # An API token: never answered from, nor put in, the page store. (Only Bearer: a staging
+            # site behind a proxy's Basic authentication still gets its pages cached.)
+            or request.headers.get("Authorization", "")[:7].lower() == "bearer ")
 
 
 def page_tag(version: str, request, config) -> str:
