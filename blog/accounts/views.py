@@ -244,12 +244,12 @@ def create_api_token():
     return _profile_page(new_token=token, new_secret=secret)
 
 
-@bp.post("/account/api-tokens/<int:token_id>/revoke")
+@bp.post("/account/api-tokens/<int:credential_id>/revoke")
 @login_required
-def revoke_api_token(token_id: int):
+def revoke_api_token(credential_id: int):
     from blog.api import services as api_tokens
 
-    token = api_tokens.token_of(current_user, token_id)
+    token = api_tokens.token_of(current_user, credential_id)
     api_tokens.revoke_token(token, by=current_user)
     db.session.commit()
     flash(f"The token “{token.name}” is revoked: scripts using it are refused from now on.", "success")
