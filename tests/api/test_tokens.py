@@ -156,3 +156,18 @@ def test_deleting_a_person_deletes_their_tokens(appctx):
     accounts.delete_person(user, by=admin, hand_over_to=admin)
     db.session.commit()
     assert db.session.execute(db.select(ApiToken)).first() is None
+
+
+def test_profile_page_with_tokens_is_valid_html(client, appctx, html_errors):
+    """The token list and the once-shown secret are not on the demo site test_standards crawls."""
+    user = make_user(Role.EDITOR)
+    login(client, user)
+    make_token(user, "read", name="Old script")
+    token = db.session.execute(db.select(ApiToken)).scalar_one()
+    tokens.revoke_token(token, by=user)
+    db.session.commit()
+    make_token(user, "posts:write", name="Newer script")
+    made = client.post("/account/api-tokens", data={"name": "Department CMS", "scopes": ["read"]})
+    failed = client.post("/account/api-tokens", data={"name": ""})
+    assert html_errors({"made": made.get_data(), "failed": failed.get_data(),
+                        "list": client.get("/account/profile").get_data()}) == []
