@@ -112,6 +112,13 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 NOTHING = db.false()
+CACHE_HEADERS = {
+    "ETag": {"description": "Weak validator from the site's content version: send it in If-None-Match.",
+             "schema": {"type": "string"}},
+    "Last-Modified": {"description": "When readers' content last changed.", "schema": {"type": "string"}},
+}
+PAGE_HEADERS = {**CACHE_HEADERS, "Link": {"description": 'The next page, as `<URL>; rel="next"`, when there is one.',
+                                          "schema": {"type": "string"}}}
 
 
 def _by_slug(model, slug: str):
@@ -127,7 +134,7 @@ def _by_slug(model, slug: str):
 @bp.route("/posts")
 @cached_page(content_stamp)
 @bp.arguments(schemas.PostQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, schemas.PostPageSchema)
+@bp.response(200, schemas.PostPageSchema, headers=PAGE_HEADERS)
 @bp.alt_response(304, description="Not modified (the ETag given in If-None-Match still matches)")
 def posts_list(**args):
     """Published posts, newest first
@@ -156,7 +163,7 @@ def posts_list(**args):
 
 @bp.route("/posts/<slug>")
 @cached_page(content_stamp)
-@bp.response(200, schemas.PostSchema)
+@bp.response(200, schemas.PostSchema, headers=CACHE_HEADERS)
 @bp.alt_response(301, description="The post moved to a new slug: see Location")
 @bp.alt_response(304, description="Not modified")
 @bp.alt_response(404, schema=schemas.ProblemSchema, content_type="application/problem+json",
@@ -177,7 +184,7 @@ def post(slug: str):
 @bp.route("/events")
 @cached_page(content_stamp)
 @bp.arguments(schemas.EventQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, schemas.EventPageSchema)
+@bp.response(200, schemas.EventPageSchema, headers=PAGE_HEADERS)
 @bp.alt_response(304, description="Not modified")
 def events_list(**args):
     """Published events"""
@@ -194,7 +201,7 @@ def events_list(**args):
 @bp.route("/tags")
 @cached_page(content_stamp)
 @bp.arguments(schemas.PageQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, schemas.TagPageSchema)
+@bp.response(200, schemas.TagPageSchema, headers=PAGE_HEADERS)
 @bp.alt_response(304, description="Not modified")
 def tags(**args):
     """Tags, by name"""
@@ -205,7 +212,7 @@ def tags(**args):
 @bp.route("/authors")
 @cached_page(content_stamp)
 @bp.arguments(schemas.PageQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, schemas.AuthorPageSchema)
+@bp.response(200, schemas.AuthorPageSchema, headers=PAGE_HEADERS)
 @bp.alt_response(304, description="Not modified")
 def authors(**args):
     """People: credited on a published post or listed on the people page, by name
