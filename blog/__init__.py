@@ -79,6 +79,9 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter, scholarly,
                       transfer, people):
         app.register_blueprint(blueprint)
+    from blog.api.openapi import register_api
+
+    register_api(app)  # /api/v1: flask-smorest registers its blueprints and the OpenAPI document
 
 
 def register_templates(app: Flask) -> None:

@@ -232,6 +232,15 @@ def from_environment(environ=None) -> dict:
         "LOGIN_LIMITS": environ.get("LOGIN_LIMITS") or "5 per minute;30 per hour",
         "LOGIN_ACCOUNT_LIMITS": environ.get("LOGIN_ACCOUNT_LIMITS") or "5 per minute;30 per hour",
         "INVITATION_DAYS": _int(environ, "INVITATION_DAYS", 7),
+        # The API (blog.api): requests per personal token, and the Content API's page size (at most 100).
+        "API_RATE_LIMITS": environ.get("API_RATE_LIMITS") or "120 per minute;3000 per hour",
+        "API_PAGE_SIZE": _int(environ, "API_PAGE_SIZE", 20),
+        # flask-smorest: the OpenAPI document is generated from the code, served at /api/v1/openapi.json.
+        "API_TITLE": "Research group blog API",
+        "API_VERSION": "1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": site_url.startswith("https://"),

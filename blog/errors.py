@@ -5,8 +5,11 @@ errors or messages. Any that escapes a view becomes the matching HTTP page.
 """
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, request
+import json
+
+from flask import current_app, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from blog.extensions import db
 
@@ -81,6 +84,77 @@ SERVER_ERROR_MESSAGE = ("The server hit an error it did not expect. Nothing you 
                         "please try again in a moment.")
 
 
+# --- the API's errors: RFC 9457 problem details ------------------------------------------------
+
+PROBLEM_JSON = "application/problem+json"
+API_PREFIX = "/api/"
+# Problem types beyond a bare HTTP status ("about:blank"), listed in the README's API section.
+PROBLEM_TYPES = {
+    "validation": "urn:blog:problem:validation-failed",
+    "not-allowed": "urn:blog:problem:not-allowed",
+    "conflict": "urn:blog:problem:edit-conflict",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def problem_response(status: int, detail: str = "", *, type_: str = "about:blank", title: str | None = None,
+                     errors: dict | None = None, headers=None):
+    """An ``application/problem+json`` answer (RFC 9457): type, title, status, detail and, for
+    input that failed validation, ``errors`` (field name to a list of messages)."""
+    body = {"type": type_, "title": title or HTTP_STATUS_CODES.get(status, "Error"), "status": status,
+            "detail": detail or HTTP_STATUS_CODES.get(status, "Error")}
+    if errors:
+        body["errors"] = errors
+    response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers.items() if hasattr(headers, "items") else headers or []):
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _flat_errors(messages) -> dict:
+    """webargs' ``{"json": {"title": [...]}, "query": {...}}`` as ``{"title": [...]}``."""
+    if not isinstance(messages, dict):
+        return {"_schema": [str(messages)]}
+    flat: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields if isinstance(fields, list) else [str(fields)]
+    return flat
+
+
+def domain_problem(error: DomainError):
+    if isinstance(error, ValidationFailed):
+        return problem_response(422, error.message, type_=PROBLEM_TYPES["validation"], title="Validation failed",
+                                errors={error.field or "_schema": [error.message]})
+    if isinstance(error, NotAllowed):
+        return problem_response(403, error.message, type_=PROBLEM_TYPES["not-allowed"], title="Not allowed")
+    if isinstance(error, EditConflict):
+        return problem_response(409, error.message, type_=PROBLEM_TYPES["conflict"], title="Edit conflict")
+    return problem_response(error.status_code, error.message)
+
+
+def http_problem(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    errors = None
+    if "errors" in data or "messages" in data:
+        errors = _flat_errors(data.get("errors", data.get("messages")))
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    headers += list((data.get("headers") or {}).items())
+    detail = data.get("message") or error.description or ""
+    type_ = data.get("type", "about:blank")
+    title = data.get("title")
+    if errors and type_ == "about:blank":
+        type_, title = PROBLEM_TYPES["validation"], "Validation failed"
+        detail = data.get("message") or "The request's input failed validation: see `errors`."
+    return problem_response(error.code, detail, type_=type_, title=title, errors=errors, headers=headers)
+
+
 def _error_page(status: int, heading: str | None, message: str):
     heading = heading or HEADINGS.get(status, "That did not work")
     return render_template("errors/error.html", heading=heading, message=message), status
@@ -90,12 +164,17 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
+        if is_api_request():
+            return domain_problem(error)
         return _error_page(error.status_code, None, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code and error.code < 400 or request.path.startswith("/static/"):
             return error
+        if is_api_request():
+            db.session.rollback()
+            return http_problem(error)
         if error.code == 404 and request.method in ("GET", "HEAD"):
             for hook in _moved_page_hooks:
                 if (target := hook(request.path, request.args)) is not None:
@@ -122,4 +201,6 @@ def register_error_handlers(app) -> None:
     def server_error(error):
         # A failed request must not leave a half-done transaction for the next one.
         db.session.rollback()
+        if is_api_request():
+            return problem_response(500, SERVER_ERROR_MESSAGE)
         return _error_page(500, None, SERVER_ERROR_MESSAGE)

@@ -215,7 +215,45 @@ def profile():
         db.session.commit()
         flash("Profile saved.", "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=ChangePasswordForm(formdata=None))
+    return _profile_page(form=form)
+
+
+def _profile_page(status: int = 200, *, form=None, password_form=None, **context):
+    """The profile page: details, password, sessions and API tokens (``blog.api.services``)."""
+    from blog.api import services as api_tokens
+
+    return render_template(
+        "accounts/profile.html", form=form or ProfileForm(obj=current_user),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        tokens=api_tokens.tokens_of(current_user), token_scopes=api_tokens.SCOPES, **context), status
+
+
+@bp.post("/account/api-tokens")
+@login_required
+def create_api_token():
+    """Make a personal API token; its secret is in this answer only (never redirected, flashed or stored)."""
+    from blog.api import services as api_tokens
+
+    try:
+        token, secret = api_tokens.create_token(current_user, request.form.get("name", ""),
+                                                request.form.getlist("scopes"), by=current_user)
+    except ValidationFailed as error:
+        db.session.rollback()
+        return _profile_page(400, token_error=error.message)
+    db.session.commit()
+    return _profile_page(new_token=token, new_secret=secret)
+
+
+@bp.post("/account/api-tokens/<int:credential_id>/revoke")
+@login_required
+def revoke_api_token(credential_id: int):
+    from blog.api import services as api_tokens
+
+    token = api_tokens.token_of(current_user, credential_id)
+    api_tokens.revoke_token(token, by=current_user)
+    db.session.commit()
+    flash(f"The token “{token.name}” is revoked: scripts using it are refused from now on.", "success")
+    return redirect(url_for("accounts.profile") + "#api-tokens")
 
 
 def _stay_signed_in_here() -> None:
@@ -239,8 +277,7 @@ def change_password():
             _stay_signed_in_here()
             flash("Your password is changed. Every other session has ended.", "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=ProfileForm(obj=current_user),
-                           password_form=password_form), 400
+    return _profile_page(400, password_form=password_form)
 
 
 @bp.post("/account/sign-out-everywhere")

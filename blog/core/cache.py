@@ -67,14 +67,17 @@ def cached_page(stamp_function):
 
 
 def is_personal_request(request, config) -> bool:
-    """Whether the answer may depend on who asks: a session or remember-me cookie.
+    """Whether the answer may depend on who asks: a session or remember-me cookie, or credentials.
 
     Signing in sets the session cookie, so without either cookie nobody is signed in
     (and the session need not even be opened).
     """
     cookies = request.cookies
     return (config["SESSION_COOKIE_NAME"] in cookies
-            or config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies)
+            or config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in cookies
+            # An API token: never answered from, nor put in, the page store. (Only Bearer: a staging
+            # site behind a proxy's Basic authentication still gets its pages cached.)
+            or request.headers.get("Authorization", "")[:7].lower() == "bearer ")
 
 
 def page_tag(version: str, request, config) -> str:

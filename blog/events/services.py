@@ -544,6 +544,31 @@ def past_events(*, year: int | None = None, limit: int | None = None,
     return list(db.session.execute(query).scalars())
 
 
+def listing_query(which: str | None, *, now: datetime | None = None, tag: Tag | None = None):
+    """Published events for the API's lists, in a stable order (id last, so pages never overlap):
+
+    - ``upcoming``: not over yet, soonest first, to-be-announced last;
+    - ``past``: over or marked held, latest first;
+    - ``announced``: upcoming, announced but not confirmed yet (status "announced", "watch this space");
+    - ``None``: all published events, latest start first, undated last.
+    """
+    now = now or utcnow()
+    undated_last = case((Event.sort_at.is_(None), 1), else_=0)
+    if which == "upcoming":
+        query = db.select(Event).where(_upcoming_filter(now)).order_by(undated_last, Event.sort_at.asc(), Event.id.asc())
+    elif which == "announced":
+        query = db.select(Event).where(_upcoming_filter(now), Event.status == EventStatus.ANNOUNCED.value) \
+            .order_by(undated_last, Event.sort_at.asc(), Event.id.asc())
+    elif which == "past":
+        query = db.select(Event).where(_public(), or_(Event.status == EventStatus.HELD.value, Event.over_at <= now)) \
+            .order_by(undated_last, Event.sort_at.desc(), Event.id.desc())
+    else:
+        query = db.select(Event).where(_public()).order_by(undated_last, Event.sort_at.desc(), Event.id.desc())
+    if tag is not None:
+        query = query.where(exists().where(event_tags.c.event_id == Event.id, event_tags.c.tag_id == tag.id))
+    return query
+
+
 def event_year(event: Event) -> int | None:
     if event.start_date is not None:
         return event.start_date.year

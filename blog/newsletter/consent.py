@@ -32,6 +32,7 @@ class Source(str, enum.Enum):
     ONE_CLICK = "one-click"  # RFC 8058 List-Unsubscribe-Post from the mail client
     MAIL_SYSTEM = "mail-system"  # bounce reports and complaints read from the bounce mailbox
     RELAY = "relay"  # the SMTP server refused the address while sending
+    API = "api"  # the Admin API, by a person with a token (``blog.api.admin``)
 
 
 FORM_SOURCES = (Source.FOOTER, Source.PAGE, Source.EMBED)

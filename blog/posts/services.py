@@ -239,7 +239,8 @@ def tags_from_names(names: list[str], *, by: User) -> list[Tag]:
             tag = Tag(name=name[:80], slug=slug)
             db.session.add(tag)
             db.session.flush()
-        tags.append(tag)
+        if tag not in tags:  # "Maths" and "maths" name one tag
+            tags.append(tag)
     return tags
 
 

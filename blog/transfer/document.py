@@ -86,6 +86,7 @@ EXCLUDED_TABLES: dict[str, str] = {
     "deliveries": "the mail outbox",
     "send_counters": "rate-limit counters",
     "suppressed_addresses": "hashes keyed with this site's secret key, useless elsewhere",
+    "api_tokens": "personal API tokens: credentials, made again by their owners on the new site",
 }
 # Columns that are secrets or this installation's state rather than content.
 EXCLUDED_COLUMNS: dict[str, frozenset[str]] = {
