@@ -1,0 +1,251 @@
+"""Full-text search: one entry point, ``search``, the same results on SQLite and PostgreSQL.
+
+Results come in three tiers: documents whose *title* has every word, then those whose *excerpt*
+has them, then those that have them anywhere (title, excerpt and body together); within a tier the
+newest first (``published_at`` descending, then the later-written document). Each tier has an index
+of its own, walked in sort-key order with a LIMIT (see ``blog.search.models``), and a document
+is kept out of a tier when an earlier tier's index has it: finding a page of results reads about a
+page of index entries per tier, however many documents match. There is no total count, only a
+cursor to the next page.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from urllib.parse import quote
+
+from flask import url_for
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, select, text
+
+from blog.core.time import utcnow
+from blog.errors import ValidationFailed
+from blog.extensions import db
+from blog.search.indexing import ALL_KINDS, PUBLIC_KINDS
+from blog.search.models import REGCONFIGS, SearchDocument, sort_key
+
+TIERS = ("title", "excerpt", "body")
+KIND_LABELS = {"post": "Post", "page": "Page", "event": "Event", "person": "Person",
+               "publication": "Publication", "photo": "Photo"}
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 8
+MAX_TERM_CHARS = 60
+MAX_LIMIT = 50
+SNIPPET_CHARS = 220
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    object_id: int
+    slug: str
+    title: str
+    title_html: Markup  # escaped, query words in <mark>
+    snippet: Markup  # escaped, query words in <mark>
+    url: str
+    tier: str  # which tier found it: title, excerpt or body
+    published_at: datetime
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    query: str
+    results: list[Result]
+    next_cursor: str | None  # give it back as ``cursor`` for the next page; None on the last page
+
+
+def terms(query: str) -> list[str]:
+    """The words searched for: letters and digits, lower-cased, at most ``MAX_TERMS``."""
+    words = [w for w in _WORD.findall((query or "")[:MAX_QUERY_CHARS].casefold()) if len(w) <= MAX_TERM_CHARS]
+    return list(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, int | None]:
+    if not cursor:
+        return 0, None
+    try:
+        tier, after = cursor.split(".", 1)
+        tier_number, after_id = int(tier), int(after)
+    except ValueError:
+        raise ValidationFailed("That page of results does not exist.") from None
+    if not 0 <= tier_number < len(TIERS):
+        raise ValidationFailed("That page of results does not exist.")
+    return tier_number, after_id
+
+
+def search(query: str, *, kinds: tuple[str, ...] | list[str] | None = None, limit: int = 20,
+           cursor: str | None = None, now: datetime | None = None, prefix: bool = False) -> ResultPage:
+    """The page of results for ``query`` (every word must be found) among ``kinds`` (default: the
+    public ones; "photo" only when asked), starting after ``cursor``.
+
+    ``prefix`` makes the last word match as a prefix (search as you type, in the editor). Only
+    published things are found: posts and pages published (a scheduled one once its time has
+    come), published events, active people, publications; photos only through ``kinds``.
+
+    :raise ValidationFailed: for a malformed cursor.
+    """
+    words = terms(query)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    kinds = tuple(k for k in (kinds or PUBLIC_KINDS) if k in ALL_KINDS)
+    start_tier, after_id = _parse_cursor(cursor)
+    if not words or not kinds:
+        return ResultPage(query, [], None)
+    lowest = sort_key(now or utcnow())  # ids below it are not published yet
+    backend = _backend()
+    matcher = backend.matcher(words, prefix)
+    if matcher is None:
+        return ResultPage(query, [], None)
+    found: list[tuple[int, int]] = []
+    for tier in range(start_tier, len(TIERS)):
+        wanted = limit + 1 - len(found)
+        if wanted <= 0:
+            break
+        after = after_id if tier == start_tier and after_id is not None else lowest - 1
+        found += [(tier, doc_id) for doc_id in backend.tier_ids(tier, matcher, kinds, max(after, lowest - 1), wanted)]
+    more = len(found) > limit
+    found = found[:limit]
+    documents = {d.id: d for d in db.session.execute(
+        select(SearchDocument).where(SearchDocument.id.in_([doc_id for _, doc_id in found]))).scalars()}
+    results = [_result(documents[doc_id], TIERS[tier], words, prefix) for tier, doc_id in found if doc_id in documents]
+    next_cursor = f"{found[-1][0]}.{found[-1][1]}" if more and found else None
+    return ResultPage(query, results, next_cursor)
+
+
+# --- the two engines -----------------------------------------------------------------------------
+
+def _backend():
+    return _Postgres() if db.session.get_bind().dialect.name == "postgresql" else _Sqlite()
+
+
+class _Sqlite:
+    """FTS5: ``table(:match)`` walked in rowid order (= newest first) from ``:after``, with a LIMIT."""
+
+    TABLES = ("search_fts_title", "search_fts_excerpt", "search_fts_all")
+
+    def matcher(self, words: list[str], prefix: bool) -> str:
+        quoted = [f'"{w}"' for w in words]
+        if prefix:
+            quoted[-1] += "*"
+        return " AND ".join(quoted)
+
+    def tier_ids(self, tier: int, matcher: str, kinds, after: int, wanted: int) -> list[int]:
+        earlier = " ".join(f"AND NOT EXISTS (SELECT 1 FROM {table}(:m) AS e{n} WHERE e{n}.rowid = f.rowid)"
+                           for n, table in enumerate(self.TABLES[:tier]))
+        sql = text(f"SELECT f.rowid FROM {self.TABLES[tier]}(:m) AS f "
+                   f"JOIN search_documents AS d ON d.id = f.rowid "
+                   f"WHERE f.rowid > :after AND d.kind IN :kinds {earlier} ORDER BY f.rowid LIMIT :n"
+                   ).bindparams(bindparam("kinds", expanding=True))
+        return list(db.session.execute(sql, {"m": matcher, "after": after, "kinds": list(kinds),
+                                             "n": wanted}).scalars())
+
+
+class _Postgres:
+    """Per-tier GIN-indexed tsvector columns; ``ORDER BY id LIMIT`` (the primary key: newest first)."""
+
+    COLUMNS = ("tsv_title", "tsv_excerpt", "tsv_all")
+    CONFIGS = ("simple", *sorted(set(REGCONFIGS.values())))
+
+    def matcher(self, words: list[str], prefix: bool) -> str | None:
+        """One tsquery: the words as every configuration reads them (a document is indexed with its
+        language's), duplicates removed; None when no configuration keeps a word."""
+        expression = " & ".join(words) + (":*" if prefix else "")
+        variants = db.session.execute(text(
+            "SELECT DISTINCT CAST(to_tsquery(CAST(c AS regconfig), :q) AS text) FROM unnest(CAST(:configs AS text[])) AS c"
+        ), {"q": expression, "configs": list(self.CONFIGS)}).scalars()
+        kept = sorted(v for v in variants if v)
+        return " | ".join(f"( {v} )" for v in kept) or None
+
+    def tier_ids(self, tier: int, matcher: str, kinds, after: int, wanted: int) -> list[int]:
+        earlier = " ".join(f"AND NOT ({column} @@ CAST(:m AS tsquery))" for column in self.COLUMNS[:tier])
+        sql = text(f"SELECT id FROM search_documents WHERE {self.COLUMNS[tier]} @@ CAST(:m AS tsquery) "
+                   f"AND id > :after AND kind IN :kinds {earlier} ORDER BY id LIMIT :n"
+                   ).bindparams(bindparam("kinds", expanding=True))
+        return list(db.session.execute(sql, {"m": matcher, "after": after, "kinds": list(kinds),
+                                             "n": wanted}).scalars())
+
+
+# --- presenting a result -------------------------------------------------------------------------
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+
+
+def _stem(word: str) -> str:
+    """A crude common beginning of a word's forms ("publications" → "publicati"): good enough to
+    show where a stemmed match is; which documents match is the engines' business."""
+    word = _fold(word)
+    return word[:max(4, len(word) - 3)] if len(word) > 5 else word
+
+
+def _matches(token: str, stems: list[str], prefix_word: str | None) -> bool:
+    folded = _fold(token)
+    if prefix_word and folded.startswith(prefix_word):
+        return True
+    return any(folded.startswith(stem) and len(folded) <= len(stem) + 5 for stem in stems)
+
+
+def highlight(text_: str, words: list[str], prefix: bool = False) -> Markup:
+    """``text_`` HTML-escaped, with the query words (and their forms) in ``<mark>``."""
+    stems = [_stem(w) for w in words]
+    prefix_word = _fold(words[-1]) if prefix and words else None
+    parts, last = [], 0
+    for match in _WORD.finditer(text_):
+        if _matches(match.group(), stems, prefix_word):
+            parts.append(escape(text_[last:match.start()]))
+            parts.append(Markup("<mark>%s</mark>") % match.group())
+            last = match.end()
+    parts.append(escape(text_[last:]))
+    return Markup("").join(parts)
+
+
+def _window(text_: str, words: list[str], prefix: bool) -> str:
+    """About ``SNIPPET_CHARS`` of ``text_`` around the first query word, cut at spaces."""
+    text_ = " ".join(text_.split())
+    if len(text_) <= SNIPPET_CHARS:
+        return text_
+    stems = [_stem(w) for w in words]
+    prefix_word = _fold(words[-1]) if prefix and words else None
+    first = next((m.start() for m in _WORD.finditer(text_) if _matches(m.group(), stems, prefix_word)), 0)
+    start = max(0, first - SNIPPET_CHARS // 3)
+    if start:
+        space = text_.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    end = start + SNIPPET_CHARS
+    if end < len(text_):
+        space = text_.rfind(" ", start, end)
+        end = space if space > first else end
+    return ("… " if start else "") + text_[start:end] + (" …" if end < len(text_) else "")
+
+
+def _result(doc: SearchDocument, tier: str, words: list[str], prefix: bool) -> Result:
+    source = doc.excerpt if tier in ("title", "excerpt") and doc.excerpt else doc.body
+    if tier == "title" and not source:
+        source = doc.excerpt
+    return Result(kind=doc.kind, object_id=doc.object_id, slug=doc.slug, title=doc.title,
+                  title_html=highlight(doc.title, words, prefix),
+                  snippet=highlight(_window(source or "", words, prefix), words, prefix),
+                  url=document_url(doc.kind, doc.slug), tier=tier, published_at=doc.published_at)
+
+
+def document_url(kind: str, slug: str) -> str:
+    """The site-relative address of a found thing."""
+    from blog.events.services import event_url
+    from blog.posts.services import post_url
+
+    if kind in ("post", "page"):
+        return post_url(SimpleNamespace(kind=kind, slug=slug))
+    if kind == "event":
+        return event_url(SimpleNamespace(slug=slug), external=False)
+    if kind == "person":
+        return url_for("people.person", slug=slug)
+    if kind == "publication":
+        return url_for("people.publications") + "#" + quote(slug, safe="-._~:@!$&()*+,;=/?")
+    return url_for("media.library", q=slug) + "#photo-" + quote(slug, safe="-._~")
