@@ -114,7 +114,9 @@ def search(query: str, *, kinds: tuple[str, ...] | list[str] | None = None, limi
     found = found[:limit]
     documents = {d.id: d for d in db.session.execute(
         select(SearchDocument).where(SearchDocument.id.in_([doc_id for _, doc_id in found]))).scalars()}
-    results = [_result(documents[doc_id], TIERS[tier], words, prefix) for tier, doc_id in found if doc_id in documents]
+    pattern = _pattern(words, prefix)
+    results = [_result(documents[doc_id], TIERS[tier], words, prefix, pattern)
+               for tier, doc_id in found if doc_id in documents]
     next_cursor = f"{found[-1][0]}.{found[-1][1]}" if more and found else None
     return ResultPage(query, results, next_cursor)
 
@@ -181,39 +183,39 @@ def _fold(word: str) -> str:
 def _stem(word: str) -> str:
     """A crude common beginning of a word's forms ("publications" → "publicati"): good enough to
     show where a stemmed match is; which documents match is the engines' business."""
-    word = _fold(word)
     return word[:max(4, len(word) - 3)] if len(word) > 5 else word
 
 
-def _matches(token: str, stems: list[str], prefix_word: str | None) -> bool:
-    folded = _fold(token)
-    if prefix_word and folded.startswith(prefix_word):
-        return True
-    return any(folded.startswith(stem) and len(folded) <= len(stem) + 5 for stem in stems)
+def _pattern(words: list[str], prefix: bool) -> re.Pattern:
+    """Whole words beginning with a query word's stem (and at most five letters longer), or with
+    the last word when it is a prefix; case-insensitive, accents as typed or left out."""
+    alternatives = []
+    for n, word in enumerate(words):
+        stems = {_stem(word), _stem(_fold(word))}
+        tail = "[^\\W_]*" if prefix and n == len(words) - 1 else "[^\\W_]{0,5}"
+        alternatives += [re.escape(stem) + tail for stem in stems]
+    return re.compile("(?<![^\\W_])(?:" + "|".join(alternatives) + ")(?![^\\W_])", re.IGNORECASE)
 
 
-def highlight(text_: str, words: list[str], prefix: bool = False) -> Markup:
+def highlight(text_: str, words: list[str], prefix: bool = False, pattern: re.Pattern | None = None) -> Markup:
     """``text_`` HTML-escaped, with the query words (and their forms) in ``<mark>``."""
-    stems = [_stem(w) for w in words]
-    prefix_word = _fold(words[-1]) if prefix and words else None
+    pattern = pattern or _pattern(words, prefix)
     parts, last = [], 0
-    for match in _WORD.finditer(text_):
-        if _matches(match.group(), stems, prefix_word):
-            parts.append(escape(text_[last:match.start()]))
-            parts.append(Markup("<mark>%s</mark>") % match.group())
-            last = match.end()
+    for match in pattern.finditer(text_):
+        parts.append(escape(text_[last:match.start()]))
+        parts.append(Markup("<mark>%s</mark>") % match.group())
+        last = match.end()
     parts.append(escape(text_[last:]))
     return Markup("").join(parts)
 
 
-def _window(text_: str, words: list[str], prefix: bool) -> str:
+def _window(text_: str, pattern: re.Pattern) -> str:
     """About ``SNIPPET_CHARS`` of ``text_`` around the first query word, cut at spaces."""
     text_ = " ".join(text_.split())
     if len(text_) <= SNIPPET_CHARS:
         return text_
-    stems = [_stem(w) for w in words]
-    prefix_word = _fold(words[-1]) if prefix and words else None
-    first = next((m.start() for m in _WORD.finditer(text_) if _matches(m.group(), stems, prefix_word)), 0)
+    found = pattern.search(text_)
+    first = found.start() if found else 0
     start = max(0, first - SNIPPET_CHARS // 3)
     if start:
         space = text_.find(" ", start)
@@ -225,13 +227,13 @@ def _window(text_: str, words: list[str], prefix: bool) -> str:
     return ("… " if start else "") + text_[start:end] + (" …" if end < len(text_) else "")
 
 
-def _result(doc: SearchDocument, tier: str, words: list[str], prefix: bool) -> Result:
+def _result(doc: SearchDocument, tier: str, words: list[str], prefix: bool, pattern: re.Pattern) -> Result:
     source = doc.excerpt if tier in ("title", "excerpt") and doc.excerpt else doc.body
     if tier == "title" and not source:
         source = doc.excerpt
     return Result(kind=doc.kind, object_id=doc.object_id, slug=doc.slug, title=doc.title,
-                  title_html=highlight(doc.title, words, prefix),
-                  snippet=highlight(_window(source or "", words, prefix), words, prefix),
+                  title_html=highlight(doc.title, words, prefix, pattern),
+                  snippet=highlight(_window(source or "", pattern), words, prefix, pattern),
                   url=document_url(doc.kind, doc.slug), tier=tier, published_at=doc.published_at)
 
 
