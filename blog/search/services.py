@@ -29,11 +29,11 @@ from blog.search.models import REGCONFIGS, SearchDocument, sort_key
 
 TIERS = ("title", "excerpt", "body")
 KIND_LABELS = {"post": "Post", "page": "Page", "event": "Event", "person": "Person",
-               "publication": "Publication", "photo": "Photo"}
+               "publication": "Publication", "photo": "Photo", "tag": "Tag"}
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
 MAX_TERM_CHARS = 60
-MAX_LIMIT = 50
+MAX_LIMIT = 200
 SNIPPET_CHARS = 220
 _WORD = re.compile(r"[^\W_]+")
 
@@ -46,13 +46,17 @@ class Result:
     title: str
     title_html: Markup  # escaped, query words in <mark>
     snippet: Markup  # escaped, query words in <mark>
-    url: str
     tier: str  # which tier found it: title, excerpt or body
     published_at: datetime
 
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def url(self) -> str:
+        """The site-relative address (made when asked: needs a request, or ``SERVER_NAME``)."""
+        return document_url(self.kind, self.slug)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,22 @@ def search(query: str, *, kinds: tuple[str, ...] | list[str] | None = None, limi
                for tier, doc_id in found if doc_id in documents]
     next_cursor = f"{found[-1][0]}.{found[-1][1]}" if more and found else None
     return ResultPage(query, results, next_cursor)
+
+
+def tags_named(query: str, *, limit: int = 3) -> list[Result]:
+    """Tags whose name has every word (tags are few and have no document: a name match, for the
+    editor's link dialog)."""
+    from blog.posts.models import Tag
+
+    words = terms(query)
+    if not words:
+        return []
+    condition = [Tag.name.ilike(f"%{word}%") for word in words]
+    pattern = _pattern(words, True)
+    return [Result(kind="tag", object_id=tag.id, slug=tag.slug, title=tag.name,
+                   title_html=highlight(tag.name, words, True, pattern), snippet=Markup(""),
+                   tier="title", published_at=utcnow())
+            for tag in db.session.execute(select(Tag).where(*condition).order_by(Tag.name).limit(limit)).scalars()]
 
 
 # --- the two engines -----------------------------------------------------------------------------
@@ -234,7 +254,7 @@ def _result(doc: SearchDocument, tier: str, words: list[str], prefix: bool, patt
     return Result(kind=doc.kind, object_id=doc.object_id, slug=doc.slug, title=doc.title,
                   title_html=highlight(doc.title, words, prefix, pattern),
                   snippet=highlight(_window(source or "", pattern), words, prefix, pattern),
-                  url=document_url(doc.kind, doc.slug), tier=tier, published_at=doc.published_at)
+                  tier=tier, published_at=doc.published_at)
 
 
 def document_url(kind: str, slug: str) -> str:
@@ -250,4 +270,6 @@ def document_url(kind: str, slug: str) -> str:
         return url_for("people.person", slug=slug)
     if kind == "publication":
         return url_for("people.publications") + "#" + quote(slug, safe="-._~:@!$&()*+,;=/?")
+    if kind == "tag":
+        return url_for("posts.tag", slug=slug)
     return url_for("media.library", q=slug) + "#photo-" + quote(slug, safe="-._~")

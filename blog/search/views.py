@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from blog.accounts.models import Role
 from blog.accounts.services import require_role
 from blog.errors import ValidationFailed
+from blog.media import services as media
 from blog.search import services
 from blog.search.indexing import ALL_KINDS, PUBLIC_KINDS
 
@@ -39,12 +40,14 @@ def index():
                            more_from=request.args.get("cursor"))
 
 
-def _json_result(result: services.Result) -> dict:
+def _json_result(result: services.Result, photos: dict) -> dict:
     item = {"kind": result.kind, "kind_label": result.kind_label, "label": result.title,
             "url": result.url, "title_html": str(result.title_html), "snippet_html": str(result.snippet),
             "tier": result.tier}
-    if result.kind == "photo":
-        item.update(key=result.slug, directive=f"[[photo:{result.slug}]]")
+    photo = photos.get(result.slug) if result.kind == "photo" else None
+    if photo is not None:
+        item.update(key=photo.key, name=photo.label, alt_text=photo.alt_text, caption=photo.caption_markdown,
+                    thumbnail=media.photo_url(photo, 480), directive=f"[[photo:{photo.key}]]")
     return item
 
 
@@ -55,10 +58,14 @@ def editor_search():
     people; ``photo`` for the photo library), ``cursor``. The last word matches as a prefix (the
     dialogs search as the author types). Addresses are site-relative paths."""
     require_role(current_user, Role.CONTRIBUTOR, "search from the editor")
-    kinds = _kinds(ALL_KINDS, ("post", "page", "event", "person"))
+    query = request.args.get("q", "")
+    kinds = _kinds((*ALL_KINDS, "tag"), ("post", "page", "event", "person"))
     try:
-        page = services.search(request.args.get("q", ""), kinds=kinds, limit=EDITOR_LIMIT,
-                               cursor=request.args.get("cursor"), prefix=True)
+        page = services.search(query, kinds=kinds, limit=EDITOR_LIMIT, cursor=request.args.get("cursor"),
+                               prefix=True)
     except ValidationFailed as error:
         return jsonify(error=error.message), 400
-    return jsonify(results=[_json_result(r) for r in page.results], next_cursor=page.next_cursor)
+    tags = services.tags_named(query) if "tag" in kinds and not request.args.get("cursor") else []
+    photos = {p.key: p for p in media.photos_by_keys([r.slug for r in page.results if r.kind == "photo"])}
+    return jsonify(results=[_json_result(r, photos) for r in [*page.results, *tags]],
+                   next_cursor=page.next_cursor)
