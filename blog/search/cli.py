@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from blog.extensions import db
 from blog.search import indexing
 
-
-@click.group("search", help="The full-text search index.")
-def search() -> None:
-    pass
+search = AppGroup("search", help="The full-text search index.")
 
 
 @search.command("reindex")
