@@ -50,7 +50,8 @@ class SearchDocument(db.Model):
     kind: Mapped[str] = mapped_column(String(20))  # post, page, event, person, publication, photo
     object_id: Mapped[int] = mapped_column(Integer)
     slug: Mapped[str] = mapped_column(String(200), default="")  # what the thing's address is made from
-    language: Mapped[str] = mapped_column(String(16), default="")  # a base code ("en"); "" when unknown
+    # A base code ("en"); "" when unknown. Indexed: the distinct languages are read by a skip scan.
+    language: Mapped[str] = mapped_column(String(16), default="", index=True)
     title: Mapped[str] = mapped_column(Text, default="")
     excerpt: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")  # plain text

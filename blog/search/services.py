@@ -25,7 +25,7 @@ from blog.core.time import utcnow
 from blog.errors import ValidationFailed
 from blog.extensions import db
 from blog.search.indexing import ALL_KINDS, PUBLIC_KINDS
-from blog.search.models import REGCONFIGS, SearchDocument, sort_key
+from blog.search.models import SearchDocument, regconfig_case, sort_key
 
 TIERS = ("title", "excerpt", "body")
 KIND_LABELS = {"post": "Post", "page": "Page", "event": "Event", "person": "Person",
@@ -108,12 +108,16 @@ def search(query: str, *, kinds: tuple[str, ...] | list[str] | None = None, limi
     if matcher is None:
         return ResultPage(query, [], None)
     found: list[tuple[int, int]] = []
-    for tier in range(start_tier, len(TIERS)):
-        wanted = limit + 1 - len(found)
-        if wanted <= 0:
-            break
-        after = after_id if tier == start_tier and after_id is not None else lowest - 1
-        found += [(tier, doc_id) for doc_id in backend.tier_ids(tier, matcher, kinds, max(after, lowest - 1), wanted)]
+    try:
+        for tier in range(start_tier, len(TIERS)):
+            wanted = limit + 1 - len(found)
+            if wanted <= 0:
+                break
+            after = after_id if tier == start_tier and after_id is not None else lowest - 1
+            found += [(tier, doc_id)
+                      for doc_id in backend.tier_ids(tier, matcher, kinds, max(after, lowest - 1), wanted)]
+    finally:
+        backend.done()
     more = len(found) > limit
     found = found[:limit]
     documents = {d.id: d for d in db.session.execute(
@@ -152,6 +156,9 @@ class _Sqlite:
 
     TABLES = ("search_fts_title", "search_fts_excerpt", "search_fts_all")
 
+    def done(self) -> None:
+        pass
+
     def matcher(self, words: list[str], prefix: bool) -> str:
         quoted = [f'"{w}"' for w in words]
         if prefix:
@@ -173,25 +180,64 @@ class _Postgres:
     """Per-tier GIN-indexed tsvector columns; ``ORDER BY id LIMIT`` (the primary key: newest first)."""
 
     COLUMNS = ("tsv_title", "tsv_excerpt", "tsv_all")
-    CONFIGS = ("simple", *sorted(set(REGCONFIGS.values())))
-
     def matcher(self, words: list[str], prefix: bool) -> str | None:
-        """One tsquery: the words as every configuration reads them (a document is indexed with its
-        language's), duplicates removed; None when no configuration keeps a word."""
+        """One tsquery: the words as read by the configuration of each language the index holds
+        (a document is indexed with its language's), duplicates removed; None when there is
+        nothing to find. The languages come from a skip scan of the language index: one probe
+        per language, not per document."""
         expression = " & ".join(words) + (":*" if prefix else "")
         variants = db.session.execute(text(
-            "SELECT DISTINCT CAST(to_tsquery(CAST(c AS regconfig), :q) AS text) FROM unnest(CAST(:configs AS text[])) AS c"
-        ), {"q": expression, "configs": list(self.CONFIGS)}).scalars()
+            "WITH RECURSIVE languages(language) AS ("
+            " (SELECT language FROM search_documents ORDER BY language LIMIT 1)"
+            " UNION ALL SELECT (SELECT s.language FROM search_documents AS s WHERE s.language > l.language"
+            "  ORDER BY s.language LIMIT 1) FROM languages AS l WHERE l.language IS NOT NULL)"
+            f" SELECT DISTINCT CAST(to_tsquery({regconfig_case('language')}, :q) AS text)"
+            " FROM languages WHERE language IS NOT NULL"), {"q": expression}).scalars()
         kept = sorted(v for v in variants if v)
         return " | ".join(f"( {v} )" for v in kept) or None
 
     def tier_ids(self, tier: int, matcher: str, kinds, after: int, wanted: int) -> list[int]:
+        """Two steps with the plan fixed (the planner's guess at how common a word is cannot be
+        trusted: taking a rare word for a common one, it walks the whole table in id order):
+
+        1. through the GIN index (a bitmap), at most ``PROBE`` matches, in no order: when there
+           are fewer, that is every match, and the newest ``wanted`` are taken from them;
+        2. otherwise the word is common (at least ``PROBE`` matches), and walking the primary key
+           newest first finds ``wanted`` of them soon: that walk, with a LIMIT.
+        """
         earlier = " ".join(f"AND NOT ({column} @@ CAST(:m AS tsquery))" for column in self.COLUMNS[:tier])
-        sql = text(f"SELECT id FROM search_documents WHERE {self.COLUMNS[tier]} @@ CAST(:m AS tsquery) "
-                   f"AND id > :after AND kind IN :kinds {earlier} ORDER BY id LIMIT :n"
-                   ).bindparams(bindparam("kinds", expanding=True))
-        return list(db.session.execute(sql, {"m": matcher, "after": after, "kinds": list(kinds),
-                                             "n": wanted}).scalars())
+        condition = (f"{self.COLUMNS[tier]} @@ CAST(:m AS tsquery) AND id > :after AND kind IN :kinds {earlier}")
+        parameters = {"m": matcher, "after": after, "kinds": list(kinds)}
+        probe = max(self.PROBE, 2 * wanted)
+        self._plan(bitmap=True)
+        ids = self._ids(f"SELECT id FROM search_documents WHERE {condition} LIMIT :n", parameters, probe)
+        if len(ids) < probe:
+            return sorted(ids)[:wanted]
+        self._plan(bitmap=False)
+        return self._ids(f"SELECT id FROM search_documents WHERE {condition} ORDER BY id LIMIT :n",
+                         parameters, wanted)
+
+    def done(self) -> None:
+        self._plan(bitmap=None)
+
+    PROBE = 300
+
+    def _ids(self, sql: str, parameters: dict, limit: int) -> list[int]:
+        statement = text(sql).bindparams(bindparam("kinds", expanding=True))
+        return list(db.session.execute(statement, {**parameters, "n": limit}).scalars())
+
+    mode: bool | None = None
+
+    def _plan(self, *, bitmap: bool | None) -> None:
+        """Only bitmap scans (True), only index scans (False), or the planner's choice again (None),
+        for the rest of the transaction (``set_config(..., true)`` is ``SET LOCAL``)."""
+        if bitmap == self.mode:
+            return
+        self.mode = bitmap
+        values = {None: ("on", "on", "on"), True: ("off", "off", "on"), False: ("off", "on", "off")}[bitmap]
+        db.session.execute(text(
+            "SELECT set_config('enable_seqscan', :a, true), set_config('enable_indexscan', :b, true), "
+            "set_config('enable_bitmapscan', :c, true)"), dict(zip("abc", values)))
 
 
 # --- presenting a result -------------------------------------------------------------------------

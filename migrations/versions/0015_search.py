@@ -36,6 +36,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_documents")),
         sa.UniqueConstraint("kind", "object_id", name="uq_search_documents_kind_object"),
     )
+    op.create_index(op.f("ix_search_documents_language"), "search_documents", ["language"], unique=False)
     bind = op.get_bind()
     for statement in index_ddl(bind.dialect.name):
         op.execute(statement)
