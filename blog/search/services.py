@@ -197,47 +197,76 @@ class _Postgres:
         return " | ".join(f"( {v} )" for v in kept) or None
 
     def tier_ids(self, tier: int, matcher: str, kinds, after: int, wanted: int) -> list[int]:
-        """Two steps with the plan fixed (the planner's guess at how common a word is cannot be
-        trusted: taking a rare word for a common one, it walks the whole table in id order):
+        """Bitmap scans only (the planner's guess at how common a word is cannot be trusted: taking
+        a rare word for a common one, it walks the whole table in id order), in two steps:
 
-        1. through the GIN index (a bitmap), at most ``PROBE`` matches, in no order: when there
-           are fewer, that is every match, and the newest ``wanted`` are taken from them;
-        2. otherwise the word is common (at least ``PROBE`` matches), and walking the primary key
-           newest first finds ``wanted`` of them soon: that walk, with a LIMIT.
+        1. through the GIN index, at most ``PROBE`` matches in no order: when there are fewer, that
+           is every match, and the newest ``wanted`` are taken from them;
+        2. otherwise the word is common: the newest ``WINDOW`` documents (the bound read from the
+           primary key alone), then four times as many beyond them, and so on, each window's
+           matches found by ANDing the GIN bitmap with the primary key's range, until ``wanted``.
+           Only matches in the window are read from the table.
         """
         earlier = " ".join(f"AND NOT ({column} @@ CAST(:m AS tsquery))" for column in self.COLUMNS[:tier])
-        condition = (f"{self.COLUMNS[tier]} @@ CAST(:m AS tsquery) AND id > :after AND kind IN :kinds {earlier}")
-        parameters = {"m": matcher, "after": after, "kinds": list(kinds)}
+        condition = f"{self.COLUMNS[tier]} @@ CAST(:m AS tsquery) AND kind IN :kinds {earlier}"
+        parameters = {"m": matcher, "kinds": list(kinds)}
+        self._plan("bitmap")
         probe = max(self.PROBE, 2 * wanted)
-        self._plan(bitmap=True)
-        ids = self._ids(f"SELECT id FROM search_documents WHERE {condition} LIMIT :n", parameters, probe)
+        ids = self._ids(f"SELECT id FROM search_documents WHERE {condition} AND id > :after LIMIT :n",
+                        {**parameters, "after": after}, probe)
         if len(ids) < probe:
             return sorted(ids)[:wanted]
-        self._plan(bitmap=False)
-        return self._ids(f"SELECT id FROM search_documents WHERE {condition} ORDER BY id LIMIT :n",
-                         parameters, wanted)
+        found: list[int] = []
+        lower, window = after, self.WINDOW
+        while len(found) < wanted:
+            self._plan("index")
+            bound = db.session.execute(text(
+                "SELECT id FROM search_documents WHERE id > :lower ORDER BY id OFFSET :w LIMIT 1"),
+                {"lower": lower, "w": window - 1}).scalar()
+            within = "AND id > :lower" + (" AND id <= :bound" if bound is not None else "")
+            self._plan("bitmap")
+            found += self._ids(f"SELECT id FROM search_documents WHERE {condition} {within} ORDER BY id LIMIT :n",
+                               {**parameters, "lower": lower, "bound": bound}, wanted - len(found))
+            if bound is None:
+                break
+            lower, window = bound, window * 4
+        return found
 
-    def done(self) -> None:
-        self._plan(bitmap=None)
-
-    PROBE = 300
+    PROBE = 64
+    WINDOW = 2048
 
     def _ids(self, sql: str, parameters: dict, limit: int) -> list[int]:
         statement = text(sql).bindparams(bindparam("kinds", expanding=True))
         return list(db.session.execute(statement, {**parameters, "n": limit}).scalars())
 
-    mode: bool | None = None
+    SETTINGS = ("enable_seqscan", "enable_indexscan", "enable_bitmapscan", "jit")
+    MODES = {"bitmap": ("off", "off", "on", "off"), "index": ("off", "on", "off", "off")}
+    saved: tuple | None = None
+    mode: str | None = None
 
-    def _plan(self, *, bitmap: bool | None) -> None:
-        """Only bitmap scans (True), only index scans (False), or the planner's choice again (None),
-        for the rest of the transaction (``set_config(..., true)`` is ``SET LOCAL``)."""
-        if bitmap == self.mode:
+    def _plan(self, mode: str) -> None:
+        """Bitmap scans only ("bitmap"), or index scans only ("index": the bound of a window, read
+        from the primary key alone), for the rest of the transaction (``set_config(..., true)`` is
+        ``SET LOCAL``) until ``done``. JIT is off too: a plan priced with the planner's "disabled"
+        penalty would be compiled, for 50 ms."""
+        if mode == self.mode:
             return
-        self.mode = bitmap
-        values = {None: ("on", "on", "on"), True: ("off", "off", "on"), False: ("off", "on", "off")}[bitmap]
-        db.session.execute(text(
-            "SELECT set_config('enable_seqscan', :a, true), set_config('enable_indexscan', :b, true), "
-            "set_config('enable_bitmapscan', :c, true)"), dict(zip("abc", values)))
+        if self.saved is None:
+            self.saved = tuple(db.session.execute(text(
+                "SELECT " + ", ".join(f"current_setting('{name}')" for name in self.SETTINGS))).one())
+        self._set(self.MODES[mode])
+        self.mode = mode
+
+    def _set(self, values) -> None:
+        db.session.execute(text("SELECT " + ", ".join(
+            f"set_config('{name}', :v{n}, true)" for n, name in enumerate(self.SETTINGS))),
+            {f"v{n}": value for n, value in enumerate(values)})
+
+    def done(self) -> None:
+        """The planner's own choices again."""
+        if self.saved is not None:
+            self._set(self.saved)
+            self.saved = self.mode = None
 
 
 # --- presenting a result -------------------------------------------------------------------------
