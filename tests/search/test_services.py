@@ -209,3 +209,25 @@ def test_a_german_post_is_stemmed_as_german_on_postgresql(appctx, word):
         assert found == ["Die Häuser am See"]  # german: häuser → haus
     else:
         assert found == (["Die Häuser am See"] if word == "häuser" else [])  # FTS5 folds accents, no German stems
+
+
+def test_a_common_word_read_window_by_window_gives_the_same_pages(appctx, monkeypatch):
+    """On PostgreSQL a tier with many matches is read in windows of the newest documents; with tiny
+    windows (so that every step is taken) the pages are those of the one-step read."""
+    author = make_user(Role.AUTHOR)
+    for n in range(30):
+        post(author, f"Scree {n}" if n % 3 else f"Note {n}", body=FILLER + ("scree slope" if n % 2 else "x"),
+             days_ago=n + 1)
+    whole = [titles(services.search("scree", limit=7, cursor=c)) for c in (None,)]
+    expected = titles(services.search("scree", limit=50))
+    monkeypatch.setattr(services._Postgres, "PROBE", 2)
+    monkeypatch.setattr(services._Postgres, "WINDOW", 3)
+    pages, cursor = [], None
+    while True:
+        page = services.search("scree", limit=7, cursor=cursor)
+        pages.append(titles(page))
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert sum(pages, []) == expected and pages[0] == whole[0]
+    assert len(expected) == 20 + 5  # 20 titles, then the 5 "Note" posts with it in the body
