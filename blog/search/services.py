@@ -181,6 +181,10 @@ class _Postgres:
 
     COLUMNS = ("tsv_title", "tsv_excerpt", "tsv_all")
     def matcher(self, words: list[str], prefix: bool) -> str | None:
+        self.spread  # noqa: B018 - read while the planner still chooses freely (min/max by the index)
+        return self._matcher(words, prefix)
+
+    def _matcher(self, words: list[str], prefix: bool) -> str | None:
         """One tsquery: the words as read by the configuration of each language the index holds
         (a document is indexed with its language's), duplicates removed; None when there is
         nothing to find. The languages come from a skip scan of the language index: one probe
@@ -202,10 +206,10 @@ class _Postgres:
 
         1. through the GIN index, at most ``PROBE`` matches in no order: when there are fewer, that
            is every match, and the newest ``wanted`` are taken from them;
-        2. otherwise the word is common: the newest ``WINDOW`` documents (the bound read from the
-           primary key alone), then four times as many beyond them, and so on, each window's
-           matches found by ANDing the GIN bitmap with the primary key's range, until ``wanted``.
-           Only matches in the window are read from the table.
+        2. otherwise the word is common: a window of about the newest ``WINDOW`` documents (ids
+           are spread about evenly: ``spread``), then one four times as wide beyond it, and so on,
+           each window's matches found by ANDing the GIN bitmap with the primary key's range, until
+           ``wanted``. Only matches in the window are read from the table.
         """
         earlier = " ".join(f"AND NOT ({column} @@ CAST(:m AS tsquery))" for column in self.COLUMNS[:tier])
         condition = f"{self.COLUMNS[tier]} @@ CAST(:m AS tsquery) AND kind IN :kinds {earlier}"
@@ -217,20 +221,35 @@ class _Postgres:
         if len(ids) < probe:
             return sorted(ids)[:wanted]
         found: list[int] = []
-        lower, window = after, self.WINDOW
-        while len(found) < wanted:
-            self._plan("index")
-            bound = db.session.execute(text(
-                "SELECT id FROM search_documents WHERE id > :lower ORDER BY id OFFSET :w LIMIT 1"),
-                {"lower": lower, "w": window - 1}).scalar()
-            within = "AND id > :lower" + (" AND id <= :bound" if bound is not None else "")
-            self._plan("bitmap")
-            found += self._ids(f"SELECT id FROM search_documents WHERE {condition} {within} ORDER BY id LIMIT :n",
+        newest, oldest, per_document = self.spread
+        lower = max(after, newest - 1)
+        span = max(1, int(self.WINDOW * per_document))
+        while len(found) < wanted and lower < oldest:
+            bound = lower + span
+            found += self._ids(f"SELECT id FROM search_documents WHERE {condition} AND id > :lower "
+                               f"AND id <= :bound ORDER BY id LIMIT :n",
                                {**parameters, "lower": lower, "bound": bound}, wanted - len(found))
-            if bound is None:
-                break
-            lower, window = bound, window * 4
+            lower, span = bound, span * 4
         return found
+
+    @property
+    def spread(self) -> tuple[int, int, float]:
+        """``(newest id, oldest id, ids per document)``: how wide a window of ``WINDOW`` documents
+        is, on average (read once per search, before the plan is fixed: two primary-key ends and
+        the planner's row count; a bursty history only makes some windows fuller than others)."""
+        if self._spread is None:
+            newest, oldest, rows, *settings = db.session.execute(text(
+                "SELECT min(id), max(id), (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass), "
+                + ", ".join(f"current_setting('{name}')" for name in self.SETTINGS) + " FROM search_documents")).one()
+            self.saved = tuple(settings)  # what ``done`` puts back
+            if newest is None:
+                self._spread = (0, 0, 1.0)
+            else:
+                documents = rows if rows and rows > 0 else 1  # never analysed: one window, everything
+                self._spread = (newest, oldest, max(1.0, (oldest - newest + 1) / documents))
+        return self._spread
+
+    _spread: tuple[int, int, float] | None = None
 
     PROBE = 64
     WINDOW = 2048
@@ -240,20 +259,17 @@ class _Postgres:
         return list(db.session.execute(statement, {**parameters, "n": limit}).scalars())
 
     SETTINGS = ("enable_seqscan", "enable_indexscan", "enable_bitmapscan", "jit")
-    MODES = {"bitmap": ("off", "off", "on", "off"), "index": ("off", "on", "off", "off")}
+    MODES = {"bitmap": ("off", "off", "on", "off")}
     saved: tuple | None = None
     mode: str | None = None
 
     def _plan(self, mode: str) -> None:
-        """Bitmap scans only ("bitmap"), or index scans only ("index": the bound of a window, read
-        from the primary key alone), for the rest of the transaction (``set_config(..., true)`` is
+        """Bitmap scans only, for the rest of the transaction (``set_config(..., true)`` is
         ``SET LOCAL``) until ``done``. JIT is off too: a plan priced with the planner's "disabled"
         penalty would be compiled, for 50 ms."""
         if mode == self.mode:
             return
-        if self.saved is None:
-            self.saved = tuple(db.session.execute(text(
-                "SELECT " + ", ".join(f"current_setting('{name}')" for name in self.SETTINGS))).one())
+        self.spread  # noqa: B018 - reads the settings to put back
         self._set(self.MODES[mode])
         self.mode = mode
 
@@ -264,9 +280,9 @@ class _Postgres:
 
     def done(self) -> None:
         """The planner's own choices again."""
-        if self.saved is not None:
+        if self.mode is not None:
             self._set(self.saved)
-            self.saved = self.mode = None
+            self.mode = None
 
 
 # --- presenting a result -------------------------------------------------------------------------

@@ -81,6 +81,7 @@ EXCLUDED_TABLES: dict[str, str] = {
     "deliveries": "the mail outbox",
     "send_counters": "rate-limit counters",
     "suppressed_addresses": "hashes keyed with this site's secret key, useless elsewhere",
+    "search_documents": "the search index, made again from the content on restore",
 }
 # Columns that are secrets or this installation's state rather than content.
 EXCLUDED_COLUMNS: dict[str, frozenset[str]] = {

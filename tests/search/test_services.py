@@ -218,7 +218,9 @@ def test_a_common_word_read_window_by_window_gives_the_same_pages(appctx, monkey
     for n in range(30):
         post(author, f"Scree {n}" if n % 3 else f"Note {n}", body=FILLER + ("scree slope" if n % 2 else "x"),
              days_ago=n + 1)
-    whole = [titles(services.search("scree", limit=7, cursor=c)) for c in (None,)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(db.text("ANALYZE search_documents"))  # the row count windows are sized by
+    first_page = titles(services.search("scree", limit=7))
     expected = titles(services.search("scree", limit=50))
     monkeypatch.setattr(services._Postgres, "PROBE", 2)
     monkeypatch.setattr(services._Postgres, "WINDOW", 3)
@@ -229,5 +231,5 @@ def test_a_common_word_read_window_by_window_gives_the_same_pages(appctx, monkey
         cursor = page.next_cursor
         if cursor is None:
             break
-    assert sum(pages, []) == expected and pages[0] == whole[0]
+    assert sum(pages, []) == expected and pages[0] == first_page
     assert len(expected) == 20 + 5  # 20 titles, then the 5 "Note" posts with it in the body
