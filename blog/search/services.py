@@ -202,35 +202,39 @@ class _Postgres:
 
     def tier_ids(self, tier: int, matcher: str, kinds, after: int, wanted: int) -> list[int]:
         """Bitmap scans only (the planner's guess at how common a word is cannot be trusted: taking
-        a rare word for a common one, it walks the whole table in id order), in two steps:
+        a rare word for a common one, it walks the whole table in id order):
 
-        1. through the GIN index, at most ``PROBE`` matches in no order: when there are fewer, that
-           is every match, and the newest ``wanted`` are taken from them;
-        2. otherwise the word is common: a window of about the newest ``WINDOW`` documents (ids
-           are spread about evenly: ``spread``), then one four times as wide beyond it, and so on,
-           each window's matches found by ANDing the GIN bitmap with the primary key's range, until
-           ``wanted``. Only matches in the window are read from the table.
+        1. the matches among about the newest ``WINDOW`` documents (ids are spread about evenly:
+           ``spread``), found by ANDing the GIN bitmap with the primary key's range: only they are
+           read from the table. A common word is done here;
+        2. otherwise, beyond that window, at most ``PROBE`` matches in no order: when there are
+           fewer, that is every match, and the newest are taken from them (a rare word);
+        3. otherwise windows four times as wide each, until ``wanted``.
         """
         earlier = " ".join(f"AND NOT ({column} @@ CAST(:m AS tsquery))" for column in self.COLUMNS[:tier])
         condition = f"{self.COLUMNS[tier]} @@ CAST(:m AS tsquery) AND kind IN :kinds {earlier}"
         parameters = {"m": matcher, "kinds": list(kinds)}
         self._plan("bitmap")
-        probe = max(self.PROBE, 2 * wanted)
-        ids = self._ids(f"SELECT id FROM search_documents WHERE {condition} AND id > :after LIMIT :n",
-                        {**parameters, "after": after}, probe)
-        if len(ids) < probe:
-            return sorted(ids)[:wanted]
-        found: list[int] = []
         newest, oldest, per_document = self.spread
         lower = max(after, newest - 1)
         span = max(1, int(self.WINDOW * per_document))
+        found = self._window(condition, parameters, lower, lower + span, wanted)
+        lower, span = lower + span, span * 4
+        if len(found) >= wanted or lower >= oldest:
+            return found
+        probe = max(self.PROBE, 2 * wanted)
+        rest = self._ids(f"SELECT id FROM search_documents WHERE {condition} AND id > :after LIMIT :n",
+                         {**parameters, "after": lower}, probe)
+        if len(rest) < probe:
+            return found + sorted(rest)[:wanted - len(found)]
         while len(found) < wanted and lower < oldest:
-            bound = lower + span
-            found += self._ids(f"SELECT id FROM search_documents WHERE {condition} AND id > :lower "
-                               f"AND id <= :bound ORDER BY id LIMIT :n",
-                               {**parameters, "lower": lower, "bound": bound}, wanted - len(found))
-            lower, span = bound, span * 4
+            found += self._window(condition, parameters, lower, lower + span, wanted - len(found))
+            lower, span = lower + span, span * 4
         return found
+
+    def _window(self, condition: str, parameters: dict, lower: int, bound: int, wanted: int) -> list[int]:
+        return self._ids(f"SELECT id FROM search_documents WHERE {condition} AND id > :lower AND id <= :bound "
+                         f"ORDER BY id LIMIT :n", {**parameters, "lower": lower, "bound": bound}, wanted)
 
     @property
     def spread(self) -> tuple[int, int, float]:
