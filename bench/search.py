@@ -160,8 +160,9 @@ def report(name: str, small: int, large: int, figures: dict[int, dict[str, float
         flat &= ratio <= 1.5 or label in INFORMATIVE
         print(f"  {label:<18}{a * 1000:>12.2f} ms{b * 1000:>13.2f} ms{ratio:>7.2f}x{'' if ratio <= 1.5 else '  > 1.5x'}")
     print("  * informative, not a goal: two words each common (8% and 5% of posts) but seldom together\n"
-          "    (0.4%): at 1,000 posts fewer than a page match, so the small site reads both lists to the end;\n"
-          "    from about 5,000 posts on the work is that of finding a page (see the README).")
+          "    (0.4%): at 1,000 posts fewer than a page match and the small site reads every match; on the\n"
+          "    large one a page is found after reading more of both words' lists (FTS5) or more windows\n"
+          "    (PostgreSQL): the work grows with how rare the pair is, not with the number of posts.")
     return flat
 
 
