@@ -10,6 +10,7 @@ cursor to the next page.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -116,8 +117,11 @@ def search(query: str, *, kinds: tuple[str, ...] | list[str] | None = None, limi
             after = after_id if tier == start_tier and after_id is not None else lowest - 1
             found += [(tier, doc_id)
                       for doc_id in backend.tier_ids(tier, matcher, kinds, max(after, lowest - 1), wanted)]
-    finally:
-        backend.done()
+    except BaseException:
+        with contextlib.suppress(Exception):  # after a database error the rollback undoes the settings
+            backend.done()
+        raise
+    backend.done()
     more = len(found) > limit
     found = found[:limit]
     documents = {d.id: d for d in db.session.execute(
