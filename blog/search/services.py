@@ -222,13 +222,22 @@ class _Postgres:
         newest, oldest, per_document = self.spread
         lower = max(after, newest - 1)
         span = max(1, int(self.WINDOW * per_document))
-        found = self._window(condition, parameters, lower, lower + span, wanted)
+        probe = max(self.PROBE, 2 * wanted)
+        # Steps 1 and 2 in one statement: the probe runs only when the window fell short (a
+        # one-time filter on the window's count), and not at all when the window reached the end.
+        rows = db.session.execute(text(
+            f"WITH w AS MATERIALIZED (SELECT id FROM search_documents WHERE {condition} AND id > :lower "
+            f"AND id <= :bound ORDER BY id LIMIT :n) "
+            f"SELECT 0 AS step, id FROM w UNION ALL SELECT 1, id FROM (SELECT id FROM search_documents "
+            f"WHERE :beyond AND (SELECT count(*) FROM w) < :n AND {condition} AND id > :bound LIMIT :probe) AS p"
+        ).bindparams(bindparam("kinds", expanding=True)),
+            {**parameters, "lower": lower, "bound": lower + span, "n": wanted, "probe": probe,
+             "beyond": lower + span < oldest}).all()
+        found = sorted(doc_id for step, doc_id in rows if step == 0)
+        rest = [doc_id for step, doc_id in rows if step == 1]
         lower, span = lower + span, span * 4
         if len(found) >= wanted or lower >= oldest:
             return found
-        probe = max(self.PROBE, 2 * wanted)
-        rest = self._ids(f"SELECT id FROM search_documents WHERE {condition} AND id > :after LIMIT :n",
-                         {**parameters, "after": lower}, probe)
         if len(rest) < probe:
             return found + sorted(rest)[:wanted - len(found)]
         while len(found) < wanted and lower < oldest:
