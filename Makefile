@@ -56,7 +56,7 @@ assets: node_modules/.installed
 
 ## bench: the measurement scripts in bench/ (never part of test)
 bench: $(VENV)/.dev-installed
-	status=0; for script in pages photos embeds feeds delivery ratelimit; do \
+	status=0; for script in pages photos embeds feeds delivery ratelimit search; do \
 	  echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || status=1; done; exit $$status
 
 clean:

@@ -73,11 +73,12 @@ def register_blueprints(app: Flask) -> None:
     from blog.people.views import bp as people
     from blog.posts.views import bp as posts
     from blog.scholarly.views import bp as scholarly
+    from blog.search.views import bp as search
     from blog.site.views import bp as site
     from blog.transfer.views import bp as transfer
 
     for blueprint in (site, posts, accounts, editor, media, embeds, events, feeds, newsletter, scholarly,
-                      transfer, people):
+                      transfer, people, search):
         app.register_blueprint(blueprint)
     from blog.api.openapi import register_api
 
@@ -122,7 +123,9 @@ def register_commands(app: Flask) -> None:
     from blog.demo import demo_command, init_command
     from blog.newsletter.cli import newsletter
     from blog.people.cli import publications
+    from blog.search.cli import search
     from blog.transfer.cli import export_command, import_group
 
-    for command in (users, demo_command, init_command, newsletter, import_group, export_command, publications):
+    for command in (users, demo_command, init_command, newsletter, import_group, export_command, publications,
+                    search):
         app.cli.add_command(command)

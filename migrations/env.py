@@ -43,6 +43,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave out the search index's engine-specific objects (FTS5 tables, tsvector columns and their
+    indexes), which ``blog.search.models.index_ddl`` makes and the models do not describe."""
+    from blog.search.models import is_index_object
+
+    return not is_index_object(name)
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -92,6 +100,7 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("render_as_batch", True)  # SQLite alters tables by copying them
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

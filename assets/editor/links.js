@@ -1,4 +1,5 @@
-/* The link dialog: search this site's posts, events and tags as you type, or give an address.
+/* The link dialog: search this site's posts, pages, events, people and tags as you type (the site's
+   search, /search/editor.json: the last word counts as a prefix), or give an address.
    A link inside the site is stored as a site-relative path (/posts/slug), so it survives a change
    of SITE_URL; a renamed post's old slug redirects to the new one. */
 
@@ -43,7 +44,11 @@ export function setUpLinkDialog(editor, searchUrl) {
       const kind = document.createElement("span");
       kind.className = "link-kind";
       kind.textContent = item.kind;
-      button.append(item.label, " ", kind);
+      const label = document.createElement("span");
+      label.className = "link-label";
+      // The server escapes the title and marks the words found (<mark>); anything else is text.
+      if (item.title_html) { label.innerHTML = item.title_html; } else { label.textContent = item.label; }
+      button.append(label, " ", kind);
       button.addEventListener("click", () => apply(item.url, item.label));
       li.append(button);
       return li;
@@ -53,7 +58,8 @@ export function setUpLinkDialog(editor, searchUrl) {
   function search() {
     const query = input.value.trim();
     if (!query || looksLikeAddress(query)) { show([]); return; }
-    fetch(searchUrl + "?q=" + encodeURIComponent(query), {
+    const separator = searchUrl.includes("?") ? "&" : "?";
+    fetch(searchUrl + separator + "q=" + encodeURIComponent(query), {
       credentials: "same-origin", headers: { Accept: "application/json" },
     }).then((response) => response.json()).then((answer) => {
       if (input.value.trim() === query) { show(answer.results || []); }

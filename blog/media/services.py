@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import or_
 
 from blog.accounts.models import Role, User
 from blog.accounts.services import require_role
@@ -201,12 +200,17 @@ def photo_keys_in(markdown_text: str) -> list[str]:
 
 
 def library(search: str = "", *, limit: int = 200) -> list[Photo]:
-    """Uploads, newest first; ``search`` matches caption, alt text, credit or file name."""
-    query = db.select(Photo)
+    """Uploads, newest first; with ``search``, the photos whose alt text, caption, credit or file
+    name has every word (the last one as a prefix), through the site's search: alt text matches
+    first, then captions, then the rest, newest first within each."""
     if search.strip():
-        pattern = f"%{search.strip()}%"
-        query = query.where(or_(Photo.caption_markdown.ilike(pattern), Photo.alt_text.ilike(pattern),
-                                Photo.credit.ilike(pattern), Photo.original_name.ilike(pattern)))
+        from blog.search import services as search_service  # search indexes photos: imported when used
+
+        found = search_service.search(search, kinds=("photo",), limit=limit, prefix=True)
+        keys = [result.slug for result in found.results]
+        photos = {photo.key: photo for photo in photos_by_keys(keys)}
+        return [photos[key] for key in keys if key in photos]
+    query = db.select(Photo)
     return list(db.session.execute(query.order_by(Photo.created_at.desc(), Photo.id.desc()).limit(limit)).scalars())
 
 

@@ -333,6 +333,13 @@ def _refresh_content_version(now: datetime) -> None:
         content_version=new_content_version(), content_changed_at=now, next_change_at=next_change_after(now)))
 
 
+def _index_for_search() -> None:
+    """Rows went in as plain inserts, which the search index does not see: it is made from them."""
+    from blog.search import indexing
+
+    indexing.rebuild(db.session)
+
+
 def restore_archive(source: str | Path | BinaryIO, *, limits: Limits = Limits(),
                     track: Track = _no_progress) -> RestoreResult:
     """Restore an export ZIP into this (empty) site, ids as they were; the caller commits, or rolls
@@ -356,6 +363,7 @@ def restore_archive(source: str | Path | BinaryIO, *, limits: Limits = Limits(),
         _insert_rows(rows, track)
         _fix_sequences()
         _refresh_content_version(utcnow())
+        _index_for_search()
         db.session.flush()
     except SQLAlchemyError as error:
         db.session.rollback()

@@ -87,6 +87,7 @@ EXCLUDED_TABLES: dict[str, str] = {
     "send_counters": "rate-limit counters",
     "suppressed_addresses": "hashes keyed with this site's secret key, useless elsewhere",
     "api_tokens": "personal API tokens: credentials, made again by their owners on the new site",
+    "search_documents": "the search index, made again from the content on restore",
 }
 # Columns that are secrets or this installation's state rather than content.
 EXCLUDED_COLUMNS: dict[str, frozenset[str]] = {

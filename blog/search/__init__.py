@@ -1,0 +1,1 @@
+"""Full-text search of posts, pages, events, people, publications (and, for the editor, photos)."""
