@@ -27,9 +27,11 @@ node_modules/.installed: package.json package-lock.json
 ## setup: the virtual environment with the runtime requirements (shared by run and test)
 setup: $(VENV)/.runtime-installed
 
-## migrate: bring the database (SQLite under instance/ unless DATABASE_URL says otherwise) up to date
+## migrate: bring the database (SQLite under instance/ unless DATABASE_URL says otherwise) up to date,
+## and fill the search index if it is empty (a site upgraded to the search migration)
 migrate: setup
 	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi search reindex --if-empty
 
 ## demo: create the demo content and admin account on a new site (idempotent; not after `flask init` or `flask demo --remove`)
 demo: migrate

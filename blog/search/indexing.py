@@ -249,6 +249,10 @@ def count_candidates(session: Session) -> int:
                for model in (Post, Event, User, Publication, Photo))
 
 
+def has_documents(session: Session) -> bool:
+    return session.execute(select(SearchDocument.id).limit(1)).first() is not None
+
+
 def insert_documents(connection, docs: list[Doc], reserved: set[int]) -> None:
     """Bulk insert into an index that has none of these documents (the rebuild, the bench)."""
     values = []

@@ -90,3 +90,15 @@ def test_cli_reindex_rebuilds_the_index_with_a_progress_bar(app, runner):
     with app.app_context():
         kinds = sorted(db.session.execute(db.select(SearchDocument.kind)).scalars())
     assert kinds == ["person", "post"]
+
+
+def test_cli_reindex_if_empty_fills_an_upgraded_sites_index_once(app, runner):
+    with app.app_context():
+        author = make_user(Role.AUTHOR)
+        make_post(author, title="Nunatak survey")
+        db.session.execute(db.delete(SearchDocument))  # as the search migration leaves a site with content
+        db.session.commit()
+    first = runner.invoke(args=["search", "reindex", "--if-empty"])
+    assert first.exit_code == 0 and "Indexed 2 documents." in first.output
+    again = runner.invoke(args=["search", "reindex", "--if-empty"])
+    assert again.exit_code == 0 and again.output == ""  # an index with documents is left alone
