@@ -321,8 +321,7 @@ MENU_SLUG = "main-menu"
 
 
 def _menu(channel, *, first_id: int, zone: ZoneInfo, creator: str) -> None:
-    """The site's menu as WordPress writes a menu: a ``nav_menu`` term (in the channel, before the
-    items would be ideal, but WordPress's importer reads all terms first) and one ``nav_menu_item``
+    """The site's menu as WordPress writes a menu: a ``nav_menu`` term and one ``nav_menu_item``
     per entry, with its target in ``_menu_item_*`` fields. Pages and posts are ``post_type`` items
     pointing at their WordPress ids, tags ``taxonomy`` items, the posts list and the events list and
     links ``custom`` items with an address."""
@@ -334,11 +333,7 @@ def _menu(channel, *, first_id: int, zone: ZoneInfo, creator: str) -> None:
     _add(term, "wp:term_taxonomy", "nav_menu", cdata=True)
     _add(term, "wp:term_slug", MENU_SLUG, cdata=True)
     _add(term, "wp:term_name", "Main menu", cdata=True)
-    first_item = channel.find("item")
-    if first_item is not None:
-        first_item.addprevious(term)
-    else:
-        channel.append(term)
+    channel.find("generator").addprevious(term)  # with the other terms, before the items, as WordPress writes it
     now_local, now_gmt = _wp_dates(utcnow(), zone)
     for order, entry in enumerate(entries, start=1):
         fields = {"_menu_item_menu_item_parent": "0", "_menu_item_target": "", "_menu_item_classes": "",
