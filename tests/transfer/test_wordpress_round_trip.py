@@ -14,7 +14,10 @@ import io
 import zipfile
 from datetime import datetime, timedelta
 
+import re
+
 import lxml.etree
+import lxml.html
 from defusedxml import ElementTree
 
 from blog.accounts.models import Role
@@ -23,7 +26,7 @@ from blog.embeds.models import SocialPost
 from blog.extensions import db
 from blog.media.models import Photo
 from blog.posts import services as posts
-from blog.posts.models import Post, PostStatus
+from blog.posts.models import Post, PostStatus, Tag
 from blog.site import services as site
 from blog.transfer.wordpress import parse_wxr
 from blog.transfer.wordpress_import import import_wordpress
@@ -37,9 +40,6 @@ def _text(html: str) -> str:
     return " ".join(lxml.html.fromstring(f"<div>{html}</div>").text_content().split()) if html else ""
 
 
-import lxml.html  # noqa: E402
-
-
 def _posts() -> dict:
     found = {}
     for post in db.session.execute(db.select(Post)).scalars():
@@ -48,13 +48,15 @@ def _posts() -> dict:
                             # WXR dates are to the second
                             "published_at": post.published_at and post.published_at.replace(microsecond=0), "tags": sorted(t.name for t in post.tags),
                             "excerpt": post.custom_excerpt,
+                            "feature_photo": (db.session.get(Photo, post.feature_photo_id).alt_text
+                                              if post.feature_photo_id else None),
                             "author": (author.display_name, author.email) if author else None}
     return found
 
 
 def _photos_in_posts() -> set:
     keys = {k for p in db.session.execute(db.select(Post)).scalars()
-            for k in __import__("re").findall(r"\[\[(?:photo|gallery):([^\]]+)\]\]", p.body_markdown)}
+            for k in re.findall(r"\[\[(?:photo|gallery):([^\]]+)\]\]", p.body_markdown)}
     keys = {k for group in keys for k in group.split(",")}
     return {(p.alt_text, _text(p.caption_html)) for p in db.session.execute(
         db.select(Photo).where(Photo.key.in_(keys))).scalars()}
@@ -67,7 +69,7 @@ def _menu() -> list:
         if item.post_id:
             target = db.session.get(Post, item.post_id).slug
         elif item.tag_id:
-            target = posts.Tag.query.get(item.tag_id).name if hasattr(posts, "Tag") else item.tag_id
+            target = db.session.get(Tag, item.tag_id).name
         shape.append((item.kind, item.label, target))
     return shape
 
@@ -96,6 +98,8 @@ def test_a_site_comes_back_from_its_wxr(make_app, tmp_path):
         _site_with_everything()
         data = export_bytes()
         before_posts, before_photos = _posts(), _photos_in_posts()
+        assert before_posts["join-the-group"]["feature_photo"] and len(before_photos) == 2
+        assert {p["status"] for p in before_posts.values()} == {"published", "scheduled", "draft"}
         before_social = {(s.display_name, s.handle, s.text) for s in db.session.execute(db.select(SocialPost)).scalars()}
         db.session.remove()
         empty_database()
