@@ -3,7 +3,7 @@
 Posts and pages become items of ``wp:post_type`` post and page whose content is Gutenberg
 block markup made from the rendered HTML: photos are ``wp:image`` blocks (``wp-image-ID``
 names the attachment; alt text and caption in the figure), galleries ``wp:gallery``, pull
-quotes ``wp:pullquote``, social-post snapshots ``wp:quote`` blockquotes in their platform's
+quotes ``wp:pullquote``, event cards a paragraph with a link to the event, social-post snapshots ``wp:quote`` blockquotes in their platform's
 embed layout (text, "— Name (@handle)", a dated link to the post), everything else stays
 HTML (classic parts, which WordPress shows as they are). Tags become ``post_tag`` terms,
 people ``wp:author`` entries (their slug is the login), photos attachments whose
@@ -151,6 +151,21 @@ class _Blocks:
         attrs = {"className": kind} if kind else None
         return _block("quote", f'<blockquote class="{classes}">{words}&mdash; {who}{handle}{link}</blockquote>', attrs)
 
+    @staticmethod
+    def event(card) -> str:
+        """An event card: WordPress has no events, so a paragraph with the label, a link to the
+        event's page on this site and its date line."""
+        label, title, when = (next((p for p in card.iter("p") if name in (p.get("class") or "")), None)
+                              for name in ("event-card-label", "event-card-title", "event-card-when"))
+        link = next(title.iter("a"), None) if title is not None else None
+        if link is None:
+            return lxml.html.tostring(card, encoding="unicode", with_tail=False)
+        words = f"<strong>{escape(label.text_content().strip())}:</strong> " if label is not None else ""
+        words += lxml.html.tostring(link, encoding="unicode", with_tail=False)
+        if when is not None and when.text_content().strip():
+            words += f" — {escape(when.text_content().strip())}"
+        return _block("paragraph", f"<p>{words}</p>")
+
     def convert(self, body_html: str, body_markdown: str) -> str:
         root = lxml.html.fragment_fromstring(wordpress_html(body_html) or "<p></p>", create_parent="div")
         social_keys = [[k.strip() for k in match.group(1).split(",")]
@@ -172,6 +187,8 @@ class _Blocks:
             elif ("social-post" in classes or "social-thread" in classes) and social_keys:
                 posts = [social_by_key[k] for k in social_keys.pop(0) if k in social_by_key]
                 blocks.extend(self.social(p) for p in posts)
+            elif element.tag == "aside" and "event-card" in classes:
+                blocks.append(self.event(element))
             elif element.tag == "p":
                 blocks.append(_block("paragraph", lxml.html.tostring(element, encoding="unicode", with_tail=False)))
             elif element.tag in ("h2", "h3", "h4", "h5", "h6"):
