@@ -84,9 +84,11 @@ def _site_with_everything() -> None:
                                               custom_excerpt="Coming soon"), by=admin)
     event = db.session.execute(db.select(Event).where(Event.published_at.is_not(None)).order_by(Event.id)) \
         .scalars().first()
+    gallery = [p.key for p in db.session.execute(db.select(Photo).order_by(Photo.id).limit(2)).scalars()]
     with current_app.test_request_context():  # the event card links with url_for
         later = posts.create_post(posts.PostInput(title="Scheduled",
-                                                  body_markdown=f"Soon.\n\n[[event:{event.id}]]\n"), by=admin)
+                                                  body_markdown=f"Soon.\n\n[[event:{event.id}]]\n\n"
+                                                                f"[[gallery:{','.join(gallery)}]]\n"), by=admin)
     posts.publish_post(later, by=admin, at=(utcnow() + timedelta(days=30)).replace(microsecond=0))
     assert later.status == PostStatus.SCHEDULED.value and draft.status == PostStatus.DRAFT.value
     site.clear_menu(by=admin)
@@ -107,6 +109,11 @@ def test_a_site_comes_back_from_its_wxr(make_app, tmp_path):
         before_posts, before_photos = _posts(), _photos_in_posts()
         assert before_posts["join-the-group"]["feature_photo"] and len(before_photos) == 2
         assert {p["status"] for p in before_posts.values()} == {"published", "scheduled", "draft"}
+        gallery_keys = re.findall(r"\[\[gallery:([^\]]+)\]\]", "".join(
+            p.body_markdown for p in db.session.execute(db.select(Post)).scalars()))[0].split(",")
+        before_gallery = {(p.alt_text, _text(p.caption_html)) for p in db.session.execute(
+            db.select(Photo).where(Photo.key.in_(gallery_keys))).scalars()}
+        assert len(before_gallery) == 2
         before_social = {(s.display_name, s.handle, s.text) for s in db.session.execute(db.select(SocialPost)).scalars()}
         db.session.remove()
         empty_database()
@@ -135,6 +142,9 @@ def test_a_site_comes_back_from_its_wxr(make_app, tmp_path):
         scheduled = db.session.execute(db.select(Post).where(Post.title == "Scheduled")).scalar_one()
         assert re.search(r"\*\*Coming up:\*\* \[[^\]]+\]\(http://blog\.test/events/[a-z0-9-]+\) — ",
                          scheduled.body_markdown), scheduled.body_markdown
+        [keys] = re.findall(r"\[\[gallery:([^\]]+)\]\]", scheduled.body_markdown)
+        assert {(p.alt_text, _text(p.caption_html)) for p in db.session.execute(
+            db.select(Photo).where(Photo.key.in_(keys.split(",")))).scalars()} == before_gallery
         after_social = {(s.display_name, s.handle, s.text) for s in db.session.execute(db.select(SocialPost)).scalars()}
         assert after_social == before_social
         assert [(kind, label) for kind, label, _ in _menu()] == [("posts", "News"), ("page", "Join"),
