@@ -115,7 +115,7 @@ DEMO_SETTINGS = {
 DEMO_ABOUT = ("*netGUARD* is a (fictional) research collaboration between the "
               "University of Northbridge and Eastfield University.")
 # The About page of a new site, until the group writes its own.
-NEW_SITE_ABOUT = "Who we are and what we study: an editor writes this page under Editor → Pages."
+NEW_SITE_ABOUT = site.PLACEHOLDER_ABOUT
 
 
 def ensure_site_pages(admin: User, about_markdown: str) -> Post:

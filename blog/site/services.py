@@ -198,6 +198,30 @@ def ensure_about_page(*, by: User, markdown: str) -> Post:
     return page
 
 
+# The text of the About page ``flask init`` makes (blog.demo.NEW_SITE_ABOUT, kept equal by a test).
+PLACEHOLDER_ABOUT = "Who we are and what we study: an editor writes this page under Editor → Pages."
+
+
+def is_untouched_placeholder(page: Post) -> bool:
+    """True for the About page ``flask init`` or migration 0014 made, never edited since.
+
+    Told by its revision history: only the revisions of its making ("create", and "publish"
+    for ``flask init``), each with the page's current title and text, the title "About", and
+    the text the placeholder's (``flask init``'s, empty, or the site description migration 0014
+    copied). Any save by a person adds a "save" revision, so an edited page never qualifies.
+    """
+    from blog.posts.models import PostRevision
+
+    if page.kind != PostKind.PAGE.value or page.slug != ABOUT_SLUG or page.title != "About":
+        return False
+    settings = get_settings()
+    if page.body_markdown.strip() not in {PLACEHOLDER_ABOUT, "", (settings.description or "").strip()}:
+        return False
+    revisions = db.session.execute(db.select(PostRevision).where(PostRevision.post_id == page.id)).scalars().all()
+    return bool(revisions) and all(r.reason in ("create", "publish") and r.title == page.title
+                                   and r.body_markdown == page.body_markdown for r in revisions)
+
+
 def ensure_default_menu(about: Post | None) -> list[MenuItem]:
     """Posts, Events and About, on a site whose menu is empty (a new site, the demo)."""
     if menu_items():

@@ -395,9 +395,19 @@ class ContentConverter:
 
 
 def _caption_of(image) -> str:
+    """The figure's caption as text; a ``<small class="credit">`` (this blog's own exports put the
+    photo's credit there) is not part of it."""
     figure = next(image.iterancestors("figure"), None)
     caption = next(figure.iter("figcaption"), None) if figure is not None else None
-    return re.sub(r"\s+", " ", caption.text_content()).strip() if caption is not None else ""
+    if caption is None:
+        return ""
+    words = "".join(t for t in caption.itertext() if not any(
+        "credit" in (e.get("class") or "").split() for e in _text_owners(caption, t)))
+    return re.sub(r"\s+", " ", words).strip()
+
+
+def _text_owners(caption, text: str) -> list:
+    return [e for e in caption.iter() if e.text == text and e is not caption]
 
 
 def _drop_image(image) -> None:

@@ -28,6 +28,7 @@ from blog.media.models import Photo
 from blog.posts import services as posts
 from blog.posts.models import VISIBLE_STATUSES, Post, PostKind, Tag
 from blog.site import services as site
+from blog.site.models import MenuItem
 from blog.site.services import get_settings
 from blog.transfer.models import OldPath, WordPressItem
 from blog.transfer.wordpress import WpItem, WxrExport, _int, parse_wxr
@@ -208,6 +209,7 @@ class _Importer:
         slug = item.slug or None
         if kind == PostKind.PAGE and slug and posts.make_slug(slug) in posts.reserved_page_slugs():
             slug = None  # a part of this site has that address: the page gets a free one below
+        placeholder = self._placeholder_at(slug) if kind == PostKind.PAGE and slug else None
         excerpt = item.excerpt or next((item.meta[k].strip() for k in SEO_DESCRIPTIONS if item.meta.get(k, "").strip()),
                                        "")
         post = posts.create_post(posts.PostInput(
@@ -216,6 +218,8 @@ class _Importer:
             author_ids=authors, kind=kind.value), by=self.by)
         if item.date_gmt:
             post.created_at = item.date_gmt
+        if placeholder is not None:
+            self._replace_placeholder(placeholder, post, label)
         thumbnail = item.meta.get("_thumbnail_id", "")
         if thumbnail.isdigit() and (key := self.photo("", int(thumbnail), "", "")):
             media.set_feature_photo(post, key, by=self.by)
@@ -235,6 +239,25 @@ class _Importer:
             self.report.posts += 1
         else:
             self.report.pages += 1
+
+    def _placeholder_at(self, slug: str) -> Post | None:
+        """The untouched About page ``flask init`` made, if it holds ``slug``: moved aside so the
+        imported page gets the address (it is removed once the imported page exists)."""
+        found = db.session.execute(db.select(Post).where(Post.slug == posts.make_slug(slug))).scalar_one_or_none()
+        if found is None or not site.is_untouched_placeholder(found):
+            return None
+        found.slug = f"{found.slug}-placeholder-{found.id}"
+        db.session.flush()
+        return found
+
+    def _replace_placeholder(self, placeholder: Post, page: Post, label: str) -> None:
+        for entry in db.session.execute(db.select(MenuItem).where(MenuItem.post_id == placeholder.id)).scalars():
+            entry.post_id = page.id  # the menu's About now leads to the imported page
+        db.session.flush()
+        db.session.delete(placeholder)
+        db.session.flush()
+        self.report.changed.append(f"{label}: took the address /{page.slug} from the placeholder About page that "
+                                   "`flask init` made (never edited), which was removed")
 
     @staticmethod
     def _comments(item: WpItem) -> str:

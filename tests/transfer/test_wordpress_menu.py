@@ -72,11 +72,11 @@ def test_the_default_menu_of_a_new_site_is_replaced(appctx, uploads):  # noqa: F
     db.session.commit()
     assert site.is_default_menu()
     report = _import(admin, uploads)
-    # The WordPress page "about" could not have /about (the new site's page has it): it says so.
-    assert "“About the lab” (WordPress id 5): its address “about” is taken on this site, so it is “about-2”" \
-        in report.changed
+    # The new site's About page is the untouched placeholder: the WordPress page "about" takes /about.
+    assert "“About the lab” (WordPress id 5): took the address /about from the placeholder About page that " \
+        "`flask init` made (never edited), which was removed" in report.changed
     assert [(kind, label) for kind, label, _ in _menu()] == [(kind, label) for kind, label, _ in EXPECTED]
-    assert _menu()[1][2] == "about-2"
+    assert _menu()[1][2] == "about"
 
 
 def test_a_menu_the_group_edited_is_kept_and_the_report_says_so(appctx, uploads):  # noqa: F811

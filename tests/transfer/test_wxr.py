@@ -67,3 +67,49 @@ def test_wxr_has_what_the_wordpress_importer_needs(appctx):
     assert categories and all(c.get("domain") == "post_tag" and c.get("nicename") in tags for c in categories)
     assert writeup.findtext(f"{WP}post_date_gmt") == "2025-03-14 10:00:00"
     assert writeup.find(EXCERPT) is not None
+
+
+def test_content_is_block_markup_and_the_menu_is_nav_menu_items(appctx):
+    import re
+
+    from blog.site import services as site_services
+
+    site = rich_site()
+    site_services.add_menu_item(by=site["admin"], kind="link", label="Dept", url="https://www.example.ac.uk/")
+    from blog.extensions import db
+    db.session.commit()
+    channel = _wxr(export_bytes()).find("channel")
+    items = channel.findall("item")
+    attachments = {i.findtext(f"{WP}post_id"): i for i in items if i.findtext(f"{WP}post_type") == "attachment"}
+    writeup = next(i for i in items if i.findtext(f"{WP}post_name") == site["writeup"].slug)
+    html = writeup.findtext(CONTENT)
+    images = re.findall(r'<!-- wp:image \{"id": (\d+), .*?-->\n<figure class="wp-block-image size-full"><img src="([^"]+)" '
+                        r'alt="([^"]*)" class="wp-image-(\d+)"/><figcaption class="wp-element-caption">', html)
+    assert len(images) == 2
+    for wp_id, src, alt, class_id in images:
+        attachment = attachments[wp_id]
+        assert class_id == wp_id and src == attachment.findtext(f"{WP}attachment_url") and alt
+        meta = {m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value") for m in attachment.findall(f"{WP}postmeta")}
+        assert meta["_wp_attachment_image_alt"] == alt and src.endswith("/" + meta["_wp_attached_file"])
+    assert "<!-- wp:pullquote -->" in html and "<cite>Dr Amara Okafor, closing plenary</cite>" in html
+    assert html.count('<!-- wp:quote {"className": "twitter-tweet"} -->') == 4
+    assert "&mdash; Dr Tomás Rivera (@trivera_research)" in html and "<!-- wp:heading {\"level\": 2} -->" in html
+
+    children = [c.tag for c in channel]
+    [term] = channel.findall(f"{WP}term")
+    assert children.index(term.tag) < children.index("item")
+    assert term.findtext(f"{WP}term_taxonomy") == "nav_menu"
+    menu = sorted((i for i in items if i.findtext(f"{WP}post_type") == "nav_menu_item"),
+                  key=lambda i: int(i.findtext(f"{WP}menu_order")))
+    assert [i.findtext("title") for i in menu] == ["Posts", "Events", "About", "Dept"]
+    for item in menu:
+        [category] = item.findall("category")
+        assert category.get("domain") == "nav_menu" and category.get("nicename") == term.findtext(f"{WP}term_slug")
+    fields = [{m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value") for m in i.findall(f"{WP}postmeta")}
+              for i in menu]
+    assert fields[0]["_menu_item_type"] == "custom" and fields[0]["_menu_item_url"] == "http://blog.test/"
+    assert fields[1]["_menu_item_url"] == "http://blog.test/events"
+    about = next(i for i in items if i.findtext(f"{WP}post_name") == "about")
+    assert (fields[2]["_menu_item_type"], fields[2]["_menu_item_object"], fields[2]["_menu_item_object_id"]) == \
+        ("post_type", "page", about.findtext(f"{WP}post_id"))
+    assert fields[3]["_menu_item_url"] == "https://www.example.ac.uk/"
