@@ -84,10 +84,11 @@ class CleanMultiDict(ImmutableMultiDict):
         if mapping is None:
             super().__init__()
             return
-        if isinstance(mapping, dict) and not hasattr(mapping, "lists"):
-            mapping = list(mapping.items())
-        elif hasattr(mapping, "items") and hasattr(mapping, "lists"):
+        if hasattr(mapping, "lists"):  # a MultiDict
             mapping = list(mapping.items(multi=True))
+        elif isinstance(mapping, dict):  # as MultiDict reads one: a list value is several values
+            mapping = [(k, v) for k, values in mapping.items()
+                       for v in (values if isinstance(values, (list, tuple)) else [values])]
         super().__init__([_clean_pair(k, v) for k, v in mapping])
 
 
