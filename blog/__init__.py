@@ -94,8 +94,10 @@ def register_templates(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from blog.core.cache import register_cache_defaults
     from blog.core.security import register_security_headers
+    from blog.core.text import register_input_cleaning
     from blog.errors import register_error_handlers
 
+    register_input_cleaning(app)  # NUL and other invisible controls out of all web input
     register_cache_defaults(app)
     register_security_headers(app)
     register_error_handlers(app)

@@ -11,6 +11,7 @@ from flask import current_app, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from blog.core.text import has_controls
 from blog.extensions import db
 
 
@@ -175,7 +176,8 @@ def register_error_handlers(app) -> None:
         if is_api_request():
             db.session.rollback()
             return http_problem(error)
-        if error.code == 404 and request.method in ("GET", "HEAD"):
+        # No old address holds a control character (and PostgreSQL cannot even compare a NUL).
+        if error.code == 404 and request.method in ("GET", "HEAD") and not has_controls(request.path):
             for hook in _moved_page_hooks:
                 if (target := hook(request.path, request.args)) is not None:
                     return redirect(target, 301)

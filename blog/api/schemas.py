@@ -5,29 +5,20 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema as BaseSchema
 from marshmallow import ValidationError, fields, pre_load, validate
 
+from blog.core.text import has_nul
 from blog.core.time import UTC
 from blog.events.dates import SEASONS
 from blog.events.models import EventStatus, Precision
 from blog.newsletter.models import Receives
 
-NUL = "\x00"
-
 
 class Schema(BaseSchema):
     """Input with a NUL character anywhere is refused (422): PostgreSQL cannot store one, and no
-    text a person writes contains it."""
+    text a person writes contains it. Web forms strip it instead (``blog.core.text`` says why the
+    API refuses: a program must learn that its data would not be stored as sent)."""
 
     @pre_load
     def _refuse_nul(self, data, **kwargs):
-        def has_nul(value) -> bool:
-            if isinstance(value, str):
-                return NUL in value
-            if isinstance(value, (list, tuple)):
-                return any(has_nul(v) for v in value)
-            if isinstance(value, dict):
-                return any(has_nul(k) or has_nul(v) for k, v in value.items())
-            return False
-
         if hasattr(data, "items"):
             bad = {key: ["A NUL character is not allowed here."] for key, value in data.items()
                    if has_nul(key) or (not hasattr(value, "read") and has_nul(value))}

@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
+from blog.core.text import strip_controls
 from blog.core.time import UTC
 from blog.errors import ValidationFailed
 
@@ -151,6 +152,7 @@ def parse_embed(html: str) -> ParsedPost:
 
     :raise ValidationFailed: when the text holds no embed code we know.
     """
+    html = strip_controls(html or "")  # lxml refuses NUL and other controls; they are never visible
     if not html or len(html) > MAX_PASTE:
         raise ValidationFailed("Paste the embed code (it starts with <blockquote).", field="embed")
     try:
@@ -175,7 +177,7 @@ def parse_embed(html: str) -> ParsedPost:
 
 def parse_pasted(text: str) -> ParsedPost:
     """Embed code or a post's URL, whichever ``text`` is."""
-    text = (text or "").strip()
+    text = strip_controls(text or "").strip()
     if looks_like_embed(text):
         return parse_embed(text)
     return parse_post_url(text)

@@ -19,6 +19,7 @@ from blog import citations
 from blog.accounts import services as accounts
 from blog.accounts.models import Invitation, Role, User
 from blog.core.markdown import directives_in
+from blog.core.text import clean_data, strip_controls
 from blog.core.signals import directive_output_changed, total
 from blog.errors import NotFound, ValidationFailed
 from blog.extensions import db
@@ -243,6 +244,7 @@ def add_publications(items: list[dict], *, by: User) -> list[Publication]:
     (in the database or twice in ``items``); nothing is added then.
     """
     accounts.require_role(by, Role.EDITOR, "add publications")
+    items = [clean_data(item) for item in items]  # from BibTeX, Crossref or DataCite alike
     keys = [(item.get("id") or "").strip() for item in items]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
@@ -284,6 +286,7 @@ def import_bibtex(text: str, *, by: User) -> list[Publication]:
 
     :raise ValidationFailed: for a file that is not BibTeX, holds no entry, or any bad entry.
     """
+    text = strip_controls(text)  # invisible controls (a NUL would end PostgreSQL's statement)
     try:
         items = citations.items_from_bibtex(text)
     except ValueError as error:

@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from blog.core.text import strip_control_bytes
+
 from blog.core.time import UTC
 
 READABLE_VERSIONS = ("1.1", "1.2")
@@ -201,6 +203,7 @@ def parse_wxr(data: bytes, *, timezone: str = "UTC") -> WxrExport:
     :raise WxrError: for a file that is not well-formed WXR 1.1/1.2 text, or declares entities.
     """
     _check_encoding(data)
+    data = strip_control_bytes(data)
     try:
         root = fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
