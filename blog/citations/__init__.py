@@ -8,6 +8,7 @@ rispy for RIS. Nothing here formats a citation by hand.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import bibtexparser
@@ -67,7 +68,23 @@ def formatted(item: dict, style: str = "apa") -> Markup:
     item = _escaped({**item, "id": item.get("id") or "item"})
     bibliography = CitationStylesBibliography(_style(style), CiteProcJSON([item]), formatter.html)
     bibliography.register(Citation([CitationItem(item["id"])]))
-    return Markup("".join(str(entry) for entry in bibliography.bibliography()))
+    return Markup(_quotes_as_in_english("".join(str(entry) for entry in bibliography.bibliography())))
+
+
+def _quotes_as_in_english(text: str) -> str:
+    """What citeproc-py leaves out of the CSL rules for the en-US locale: quotation marks inside
+    quotation marks alternate (a title “A “B” C” reads “A ‘B’ C”), and a full stop or comma
+    after a closing quotation mark goes inside it (``punctuation-in-quote``)."""
+    out, depth = [], 0
+    for char in text:
+        if char == "\u201c":
+            depth += 1
+            char = "\u2018" if depth % 2 == 0 else char
+        elif char == "\u201d" and depth:
+            char = "\u2019" if depth % 2 == 0 else char
+            depth -= 1
+        out.append(char)
+    return re.sub("\u201d([.,])", "\\1\u201d", "".join(out))
 
 
 def _names(item: dict, role: str = "author") -> list[dict]:

@@ -49,6 +49,14 @@ def test_formatted_styles_name_the_authors_year_and_resolvable_doi():
     assert chicago.startswith("Elliott, I. A. 2019. “A Self-regulation Model") and "Trauma, Violence, &amp; Abuse" in chicago
 
 
+def test_quoted_words_in_a_quoted_title_alternate_and_the_full_stop_goes_inside():
+    quoted = {**POST, "title": "“Safer Screens, Safer Children” – a netGUARD workshop"}
+    chicago = citations.formatted(quoted, citations.STYLES["Chicago"])
+    assert "“‘Safer Screens, Safer Children’ – a netGUARD Workshop.”" in chicago
+    apa = citations.formatted(quoted, "apa")  # APA does not quote a post's title: its own quotes stay
+    assert "“Safer Screens, Safer Children” – a netGUARD workshop" in apa
+
+
 def test_formatted_text_escapes_what_the_item_holds():
     hostile = {**ARTICLE, "title": "<script>alert(1)</script>"}
     assert "<script>" not in citations.formatted(hostile)

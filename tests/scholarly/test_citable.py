@@ -130,7 +130,7 @@ def test_landing_page_meta_tags_json_ld_and_cite_box(client, cited):
     box = page.get_element_by_id("cite-heading").getparent()
     text = " ".join(box.text_content().split())
     assert "Okafor, A., & Hartley, L. (2025, March 14). Safer screens: what we learnt. Research Group Blog. https://doi.org/10.59350/abc-123" in text  # APA
-    assert "Okafor, A., and L. Hartley. 2025. “Safer Screens: What We Learnt”." in text  # Chicago (title case)
+    assert "Okafor, A., and L. Hartley. 2025. “Safer Screens: What We Learnt.”" in text  # Chicago (title case)
     assert {a.get("href") for a in box.iter("a")} >= {
         f"/posts/{cited['post'].slug}/cite.bib", f"/posts/{cited['post'].slug}/cite.ris",
         f"/posts/{cited['post'].slug}/cite.json", "https://doi.org/10.59350/abc-123",
